@@ -107,6 +107,9 @@ func readSmall(path string) ([]byte, error) {
 	for {
 		n, err := f.Read(b[len(b):cap(b)])
 		b = b[:len(b)+n]
+		if len(b) > maxFileSize {
+			return nil, errTooLarge
+		}
 		if err == io.EOF {
 			return b, nil
 		}
@@ -114,9 +117,6 @@ func readSmall(path string) ([]byte, error) {
 			return nil, err
 		}
 		if len(b) == cap(b) {
-			if len(b) >= maxFileSize {
-				return nil, errTooLarge
-			}
 			b = append(b, 0)[:len(b)]
 		}
 	}
