@@ -119,6 +119,7 @@ nonsensical, 130 interrupted.`,
 	// One line a command; each lives in its own file.
 	root.AddCommand(
 		newVersionCmd(f),
+		newConfigureCmd(f, nil),
 		newCompletionCmd(f),
 	)
 	return root
