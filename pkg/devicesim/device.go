@@ -267,15 +267,13 @@ func (d *Device) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rep = errorReply(req.service, errThrottling())
 	case faultServerError:
 		rep = errorReply(req.service, errInternal())
+	case faultMalformed:
+		rep = reply{status: http.StatusOK, code: "Malformed", body: malformedBody(req.action)}
 	default:
 		rep = d.handle(r, req, now)
 	}
 	log.Status, log.Code = rep.status, rep.code
-	switch f {
-	case faultMalformed:
-		log.Status, log.Code = http.StatusOK, "Malformed"
-		rep = reply{status: http.StatusOK, body: malformedBody(req.action)}
-	case faultTruncate:
+	if f == faultTruncate {
 		log.Code = "Truncated"
 	}
 	writeReply(w, rep, now, f == faultTruncate)

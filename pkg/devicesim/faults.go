@@ -21,7 +21,8 @@ type Faults struct {
 	Throttle int `json:"throttle,omitzero"`
 	// ServerError: the next N requests get 500 InternalFailure.
 	ServerError int `json:"server_error,omitzero"`
-	// Malformed: the next N requests get 200 with a body that is not XML.
+	// Malformed: the next N requests are not served (nothing is issued) and
+	// get 200 with a body that is not well-formed XML.
 	Malformed int `json:"malformed,omitzero"`
 	// Truncate: the next N requests are served normally (credentials are
 	// issued and counted) but the body is cut in half and the connection
