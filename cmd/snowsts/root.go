@@ -120,6 +120,7 @@ nonsensical, 130 interrupted.`,
 	root.AddCommand(
 		newVersionCmd(f),
 		newConfigureCmd(f, nil),
+		newAssumeCmd(f, nil),
 		newCompletionCmd(f),
 	)
 	return root
