@@ -359,3 +359,12 @@ func FuzzQuote(f *testing.F) {
 		}
 	})
 }
+
+// FuzzQuoteStructure is FuzzQuote without the real shells: the structural
+// read-back for every shell, fast enough to explore many more inputs.
+func FuzzQuoteStructure(f *testing.F) {
+	for _, v := range nastyValues {
+		f.Add(v)
+	}
+	f.Fuzz(func(t *testing.T, v string) { checkQuote(t, v) })
+}
