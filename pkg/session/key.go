@@ -1,15 +1,3 @@
-// Package session keeps the temporary credentials snowsts obtains from a Snowball Edge's
-// STS in a small on-disk cache, so that the many parallel `credential-process`
-// invocations of the AWS CLI, the SDKs and Terraform cost one AssumeRole call per session
-// instead of one each.
-//
-// The cache is a directory of one JSON file per session, named by a hash of the session's
-// key. Reading a warm entry is lock-free: compute the key, read one small file, check the
-// expiry. Refreshing is single-flight both inside a process (callers share one fetch) and
-// across processes (an flock(2) on a per-entry lock file), and every write is atomic
-// (temp file, fsync, rename), so readers never see a torn file. Files are 0600, the
-// directory snowsts creates is 0700, and neither errors nor file names ever carry a secret
-// or the device's access key id.
 package session
 
 import (
