@@ -186,15 +186,16 @@ func parse(data []byte) (*Doc, error) {
 	if s != "" {
 		d.finalNL = strings.HasSuffix(s, "\n")
 		s = strings.TrimSuffix(s, "\n")
-		for i, t := range strings.Split(s, "\n") {
+		pieces := strings.Split(s, "\n")
+		for i, t := range pieces {
 			l := line{text: t, eol: "\n", orig: i}
-			if strings.HasSuffix(t, "\r") {
+			switch {
+			case i == len(pieces)-1 && !d.finalNL:
+				l.eol = ""
+			case strings.HasSuffix(t, "\r"):
 				l.text, l.eol = t[:len(t)-1], "\r\n"
 			}
 			d.lines = append(d.lines, l)
-		}
-		if !d.finalNL {
-			d.lines[len(d.lines)-1].eol = ""
 		}
 		for _, l := range d.lines {
 			if l.eol != "" {

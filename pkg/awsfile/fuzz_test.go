@@ -1,0 +1,141 @@
+package awsfile
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+)
+
+// foreignLines returns the non-blank lines outside section (all of them with
+// keepAll), as text+eol; the
+// line ending of the file's last line is left out, since appending after it must
+// give it one.
+func foreignLines(d *Doc, section string, keepAll bool) []string {
+	var out []string
+	for i, l := range d.lines {
+		if !keepAll && l.section == section || l.kind == kBlank {
+			continue
+		}
+		s := l.text
+		if i < len(d.lines)-1 {
+			s += l.eol
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func FuzzEdit(f *testing.F) {
+	seeds := []string{servicesFile, foreign, "", "[a]\nk = v", "[a]\r\nk=v\r\n\r\n# c\r\n[b]\r\n",
+		"[a]\nk = 1\n[b]\nx=1\n[a]\nk = 2\n", "[a]\nsts = 1\n  [b]\n  x = 1\n", "\ufeff[a]\n\ts3 =\n\t  y = 1\n\n  z = 2\n"}
+	for i, s := range seeds {
+		f.Add([]byte(s), "a", "k", "value", uint8(i))
+		f.Add([]byte(s), "services snow", "sts", "http://192.0.2.10:7078", uint8(i+1))
+		f.Add([]byte(s), "profile snow", "region", "snow", uint8(i+2))
+	}
+	f.Fuzz(func(t *testing.T, data []byte, section, key, value string, op uint8) {
+		d, err := Parse(data)
+		if err != nil {
+			return
+		}
+		if !bytes.Equal(d.Bytes(), data) {
+			t.Fatalf("parse and Bytes do not round-trip: %q -> %q", data, d.Bytes())
+		}
+		before := foreignLines(d, normSection(section), false)
+		d0, _ := Parse(data)
+		switch op % 5 {
+		case 0:
+			err = d.Set(section, key, value)
+		case 1:
+			err = d.SetNested(section, key, "endpoint_url", value)
+		case 2:
+			err = d.Delete(section, key)
+		case 3:
+			err = d.DeleteSection(section)
+		case 4:
+			err = d.MarkManaged(section)
+		}
+		out := d.Bytes()
+		if err != nil {
+			if !bytes.Equal(out, data) {
+				t.Fatalf("a refused edit (%v) changed the doc:\n%q\n->\n%q", err, data, out)
+			}
+			if op%5 <= 1 && checkSection(section) == nil && checkKey(key) == nil && checkValue(key, value) == nil && !errors.Is(err, ErrInvalid) {
+				// Refused for the sake of a foreign line: allowed, but must say which.
+				if !bytes.Contains([]byte(err.Error()), []byte("line ")) {
+					t.Fatalf("refusal without a line: %v", err)
+				}
+			}
+			return
+		}
+		nd, err := Parse(out)
+		if err != nil {
+			t.Fatalf("result does not parse: %v\n%q\n->\n%q", err, data, out)
+		}
+		// Every foreign line is still there, in order (a subsequence of the
+		// result's lines: comments that were in the edited section may stay too),
+		// and nothing outside the edited section is new.
+		all := foreignLines(nd, "", true)
+		j := 0
+		for _, want := range before {
+			for j < len(all) && !sameLine(want, all[j]) {
+				j++
+			}
+			if j == len(all) {
+				t.Fatalf("foreign line %q lost:\n%q\n->\n%q", want, data, out)
+			}
+			j++
+		}
+		had := map[string]bool{}
+		for _, l := range d0.lines {
+			had[l.text] = true
+			had[strings.TrimSuffix(l.text, "\r")] = true // "x\r" at EOF gains "\n"
+		}
+		for _, l := range nd.lines {
+			if l.section != normSection(section) && l.kind != kBlank && !had[l.text] {
+				t.Fatalf("new line %q outside the edited section:\n%q\n->\n%q", l.text, data, out)
+			}
+		}
+		switch op % 5 {
+		case 0, 4:
+			want := value
+			if op%5 == 4 {
+				key, want = ManagedKey, "true"
+			}
+			if v, ok := iniValue(t, out, normSection(section), key); !ok || v != want {
+				t.Fatalf("ini.v1 reads %q %v, want the value\n%q", v, ok, out)
+			}
+			if v, ok := nd.Get(section, key); !ok || v != want {
+				t.Fatalf("Get reads %q %v", v, ok)
+			}
+		case 1:
+			if !iniNested(t, out, normSection(section), key, "endpoint_url", value) {
+				t.Fatalf("ini.v1 does not see the nested value\n%q", out)
+			}
+			if v, ok := nd.GetNested(section, key, "endpoint_url"); !ok || v != value {
+				t.Fatalf("GetNested reads %q %v", v, ok)
+			}
+		case 2:
+			if _, ok := iniValue(t, out, normSection(section), key); ok {
+				t.Fatalf("ini.v1 still sees the key\n%q", out)
+			}
+		case 3:
+			if nd.Has(section) {
+				t.Fatalf("section still there\n%q", out)
+			}
+		}
+	})
+}
+
+// sameLine reports whether after is the foreign line before, allowing a line
+// ending added to what was the file's last line or taken from what became it.
+func sameLine(before, after string) bool {
+	eol := func(s string) bool { return s == "" || s == "\n" || s == "\r\n" }
+	if rest, ok := strings.CutPrefix(after, before); ok && eol(rest) {
+		return true
+	}
+	// or taken from what became the last line of a file without a final newline
+	rest, ok := strings.CutPrefix(before, after)
+	return ok && eol(rest)
+}
