@@ -121,6 +121,7 @@ nonsensical, 130 interrupted.`,
 		newVersionCmd(f),
 		newConfigureCmd(f, nil),
 		newAssumeCmd(f, nil),
+		newEnvCmd(f, nil),
 		newCompletionCmd(f),
 	)
 	return root
