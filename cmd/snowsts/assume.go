@@ -214,4 +214,3 @@ func pickRole(ctx context.Context, f *factory) (string, error) {
 		fmt.Fprintf(f.io.ErrOut, "pick a number from 1 to %d\n", len(roles))
 	}
 }
-
