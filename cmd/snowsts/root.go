@@ -122,6 +122,7 @@ nonsensical, 130 interrupted.`,
 		newConfigureCmd(f, nil),
 		newAssumeCmd(f, nil),
 		newEnvCmd(f, nil),
+		newDemoCmd(f, nil),
 		newCompletionCmd(f),
 	)
 	return root
