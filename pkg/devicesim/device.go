@@ -249,7 +249,7 @@ func (d *Device) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	now := d.Now()
-	log := RequestLog{Method: r.Method, Service: req.service, Action: req.action}
+	log := RequestLog{Method: clip(r.Method), Service: req.service, Action: clip(req.action)}
 	defer func() {
 		if d.onReq != nil {
 			log.Latency = time.Since(start)
