@@ -12,8 +12,14 @@
 // PreserveSurroundedQuote (the AWS CLI keeps '#', quotes and backslashes as part
 // of a value too). After every edit the result is parsed again and the edit is
 // refused if any line it did not write would change meaning (for example an
-// indented line that would become a nested value); such edits leave the Doc as it
-// was.
+// indented line that would become a nested value, or an indented key that the
+// AWS CLI reads as the continuation of the key above it and that would get a new
+// neighbour); such edits leave the Doc as it was.
+//
+// Repeated sections and repeated keys (the AWS CLI refuses both; ini.v1 and the
+// Go SDK merge them, the last value winning) are read like ini.v1 reads them, and
+// Set leaves a single copy of the key it sets. Key names compare
+// case-insensitively, section names after collapsing white space.
 //
 // Malformed files are refused with the line number and exit code Config: an
 // unclosed section header "[name", a line that is neither a comment, a header nor

@@ -536,6 +536,29 @@ func TestEditRefusedWhenForeignLinesWouldChangeMeaning(t *testing.T) {
 	}
 }
 
+func TestEditRefusedWhenAWSCLIContinuationWouldMove(t *testing.T) {
+	// For the AWS CLI "  services = y" continues the value of the key above it;
+	// deleting that key would hand the line to "region".
+	const in = "[a]\nregion = x\nk = v\n  services = y\n"
+	d, err := Parse([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Delete("a", "k"); err == nil || !strings.Contains(err.Error(), "line 4") {
+		t.Fatalf("want a refusal naming line 4, got %v", err)
+	}
+	if string(d.Bytes()) != in {
+		t.Fatalf("doc changed: %q", d.Bytes())
+	}
+	// Appending after it is fine.
+	if err := d.Set("a", "output", "json"); err != nil {
+		t.Fatal(err)
+	}
+	if got := string(d.Bytes()); got != in+"output = json\n" {
+		t.Fatalf("got %q", got)
+	}
+}
+
 func TestPathsFromEnv(t *testing.T) {
 	tests := []struct {
 		name string

@@ -277,7 +277,7 @@ func (d *Doc) apply(op string, p *plan, ok func(*Doc) bool) error {
 	if err := nd.classify(); err != nil {
 		return fmt.Errorf("%s: the result would not parse (%w)", op, err)
 	}
-	for _, l := range nd.lines {
+	for i, l := range nd.lines {
 		if l.orig < 0 || l.touched {
 			continue
 		}
@@ -288,6 +288,12 @@ func (d *Doc) apply(op string, p *plan, ok func(*Doc) bool) error {
 			same = same && l.section == o.section && l.key == o.key && l.value == o.value
 		case kNested:
 			same = same && l.parent >= 0 && nd.lines[l.parent].orig == o.parent
+		}
+		// The AWS CLI (Python's configparser) reads an indented line as the
+		// continuation of the key above it, so such a line keeps its neighbour.
+		if same && l.kind == kKey && isSpaceTab(l.text[0]) {
+			pn, po := prevContent(nd.lines, i), prevContent(d.lines, l.orig)
+			same = pn >= 0 && nd.lines[pn].orig == po || pn < 0 && po < 0
 		}
 		if !same {
 			return fmt.Errorf("%s: refused, it would change the meaning of line %d (check its indentation)", op, l.orig+1)
@@ -321,4 +327,14 @@ func (d *Doc) fixEnds() {
 			l.eol = ""
 		}
 	}
+}
+
+// prevContent is the index of the nearest header, key or nested line before i, or -1.
+func prevContent(ls []line, i int) int {
+	for j := i - 1; j >= 0; j-- {
+		if k := ls[j].kind; k == kHeader || k == kKey || k == kNested {
+			return j
+		}
+	}
+	return -1
 }
