@@ -123,6 +123,7 @@ nonsensical, 130 interrupted.`,
 		newAssumeCmd(f, nil),
 		newEnvCmd(f, nil),
 		newDemoCmd(f, nil),
+		newSimulateCmd(f, nil),
 		newCompletionCmd(f),
 	)
 	return root
