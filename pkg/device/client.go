@@ -12,14 +12,18 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/snowsts/snowsts/pkg/exitcode"
 )
@@ -40,7 +44,18 @@ type Assumed struct {
 	Credentials    Credentials
 	AssumedRoleARN string
 	AssumedRoleID  string
+	// ClockSkew is the device clock minus this machine's, measured from the
+	// reply's Date header (whole seconds, so within about a second).
+	ClockSkew time.Duration
 }
+
+// SkewCorrection is the clock difference from which AssumeRole moves the
+// device's Expiration into this machine's time. The device states expiry in
+// its own clock; every consumer (the AWS CLI, SDKs, snowsts's cache) compares
+// it with the local clock, so a device 20 minutes ahead would otherwise make
+// credentials look valid 20 minutes past their real end. Below this bound the
+// Date header's one-second resolution would only add noise.
+const SkewCorrection = 5 * time.Second
 
 // Client calls one device profile's STS and IAM.
 type Client struct {
@@ -56,6 +71,9 @@ type Options struct {
 	// MaxAttempts bounds the SDK's retries of throttling, 5xx and connection
 	// errors (default 3).
 	MaxAttempts int
+	// Warn receives warnings the operator must see, such as a pinned
+	// certificate accepted for another name; nil sends them to Logger.
+	Warn func(msg string)
 }
 
 // NewClient builds SDK configuration for p by hand from what LoadProfile read:
@@ -74,7 +92,11 @@ func NewClient(p *Profile, o Options) (*Client, error) {
 	if attempts <= 0 {
 		attempts = 3
 	}
-	hc, err := httpClient(p)
+	warn := o.Warn
+	if warn == nil {
+		warn = func(msg string) { log.Warn(msg) }
+	}
+	hc, err := httpClient(p, onceFunc(warn))
 	if err != nil {
 		return nil, err
 	}
@@ -86,6 +108,7 @@ func NewClient(p *Profile, o Options) (*Client, error) {
 			return retry.NewStandard(func(so *retry.StandardOptions) {
 				so.MaxAttempts = attempts
 				so.MaxBackoff = 2 * time.Second
+				so.Retryables = append(so.Retryables, retry.IsErrorRetryableFunc(skewRetryable))
 			})
 		},
 		RetryMaxAttempts: attempts,
@@ -94,8 +117,8 @@ func NewClient(p *Profile, o Options) (*Client, error) {
 }
 
 // httpClient is the SDK's buildable client with a connect timeout and, when the
-// profile has one, a root pool made of its ca_bundle only.
-func httpClient(p *Profile) (*awshttp.BuildableClient, error) {
+// profile has one, TLS verified against its ca_bundle only (see TLSConfig).
+func httpClient(p *Profile, warn func(string)) (*awshttp.BuildableClient, error) {
 	hc := awshttp.NewBuildableClient().
 		WithDialerOptions(func(d *net.Dialer) { d.Timeout = ConnectTimeout }).
 		WithTransportOptions(func(t *http.Transport) {
@@ -105,50 +128,213 @@ func httpClient(p *Profile) (*awshttp.BuildableClient, error) {
 	if p.CABundle == "" {
 		return hc, nil
 	}
-	pool, err := LoadCABundle(p.CABundle)
+	bundle, err := ReadCABundle(p.CABundle)
 	if err != nil {
 		return nil, exitcode.New(exitcode.Config, fmt.Errorf("profile %q: ca_bundle: %w", p.Name, err),
 			"fetch the device certificate with `snowballEdge get-certificate` and run `snowsts configure --ca-bundle FILE`")
 	}
+	dialer := &net.Dialer{Timeout: ConnectTimeout, KeepAlive: 30 * time.Second}
 	return hc.WithTransportOptions(func(t *http.Transport) {
-		if t.TLSClientConfig == nil {
-			t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+		// The handshake needs the host to check the certificate's name
+		// against, which a shared tls.Config cannot know for an IP.
+		t.DialTLSContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			host, _, err := net.SplitHostPort(addr)
+			if err != nil {
+				return nil, err
+			}
+			raw, err := dialer.DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			hctx, cancel := context.WithTimeout(ctx, ConnectTimeout)
+			defer cancel()
+			conn := tls.Client(raw, bundle.TLSConfig(host, warn))
+			if err := conn.HandshakeContext(hctx); err != nil {
+				raw.Close()
+				return nil, err
+			}
+			return conn, nil
 		}
-		t.TLSClientConfig.RootCAs = pool
 	}), nil
 }
 
-// LoadCABundle reads a PEM file that must hold at least one certificate.
-func LoadCABundle(path string) (*x509.CertPool, error) {
+// CABundle is a profile's ca_bundle: the certificates `snowballEdge
+// get-certificate` printed, trusted for the device and nothing else.
+type CABundle struct {
+	Path  string
+	Pool  *x509.CertPool
+	Certs []*x509.Certificate
+}
+
+// ReadCABundle reads a PEM file that must hold at least one certificate.
+func ReadCABundle(path string) (*CABundle, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	pool := x509.NewCertPool()
-	n := 0
+	b := &CABundle{Path: path, Pool: x509.NewCertPool()}
 	for rest := data; ; {
-		var b *pem.Block
-		b, rest = pem.Decode(rest)
-		if b == nil {
+		var blk *pem.Block
+		blk, rest = pem.Decode(rest)
+		if blk == nil {
 			break
 		}
-		if b.Type != "CERTIFICATE" {
+		if blk.Type != "CERTIFICATE" {
 			continue
 		}
-		c, err := x509.ParseCertificate(b.Bytes)
+		c, err := x509.ParseCertificate(blk.Bytes)
 		if err != nil {
 			return nil, fmt.Errorf("%s: a certificate does not parse: %w", path, err)
 		}
-		pool.AddCert(c)
-		n++
+		b.Pool.AddCert(c)
+		b.Certs = append(b.Certs, c)
 	}
-	if n == 0 {
+	if len(b.Certs) == 0 {
 		if len(bytes.TrimSpace(data)) == 0 {
 			return nil, fmt.Errorf("%s is empty", path)
 		}
 		return nil, fmt.Errorf("%s holds no PEM certificate", path)
 	}
-	return pool, nil
+	return b, nil
+}
+
+// Pinned reports whether cert is byte for byte one of the bundle's.
+func (b *CABundle) Pinned(cert *x509.Certificate) bool {
+	for _, c := range b.Certs {
+		if bytes.Equal(c.Raw, cert.Raw) {
+			return true
+		}
+	}
+	return false
+}
+
+// TLSConfig verifies the device at host against the bundle only. The chain
+// must lead to a bundle certificate and be valid now; the name must match
+// host, except that a device certificate byte-equal to one in the bundle is
+// accepted whatever names it carries ("pinned"), and warn is told each time.
+// A real device makes a new certificate when it is unlocked with a new IP,
+// and may be reached at an address its certificate does not name (a second
+// interface, NAT); the operator put exactly this certificate in ca_bundle, so
+// it proves the device's identity as well as a name would. Verification is
+// never skipped: Go's own check is replaced by this stricter-or-equal one.
+func (b *CABundle) TLSConfig(host string, warn func(string)) *tls.Config {
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: b.Pool}
+	if net.ParseIP(host) == nil {
+		cfg.ServerName = host
+	}
+	// InsecureSkipVerify only hands verification to VerifyConnection below,
+	// which runs on every handshake and fails closed.
+	cfg.InsecureSkipVerify = true
+	cfg.VerifyConnection = func(cs tls.ConnectionState) error {
+		return b.Verify(cs.PeerCertificates, host, time.Now(), warn)
+	}
+	return cfg
+}
+
+// Verify checks a device's certificate chain (leaf first) for host at now;
+// see TLSConfig. Errors wrap x509's own (UnknownAuthorityError,
+// HostnameError, CertificateInvalidError) in a tls.CertificateVerificationError.
+func (b *CABundle) Verify(chain []*x509.Certificate, host string, now time.Time, warn func(string)) error {
+	if len(chain) == 0 {
+		return errors.New("tls: the device sent no certificate")
+	}
+	opts := x509.VerifyOptions{Roots: b.Pool, Intermediates: x509.NewCertPool(), CurrentTime: now}
+	for _, c := range chain[1:] {
+		opts.Intermediates.AddCert(c)
+	}
+	leaf := chain[0]
+	if _, err := leaf.Verify(opts); err != nil {
+		return &tls.CertificateVerificationError{UnverifiedCertificates: chain, Err: err}
+	}
+	if err := leaf.VerifyHostname(host); err != nil {
+		if !b.Pinned(leaf) {
+			return &tls.CertificateVerificationError{UnverifiedCertificates: chain, Err: err}
+		}
+		if warn != nil {
+			warn(fmt.Sprintf("the device certificate is issued for %s, not %s; accepted because it is exactly the certificate in ca_bundle %s (pinned)",
+				CertNames(leaf), host, b.Path))
+		}
+	}
+	return nil
+}
+
+// CertNames lists the names a certificate is valid for, for messages.
+func CertNames(c *x509.Certificate) string {
+	var names []string
+	for _, ip := range c.IPAddresses {
+		names = append(names, ip.String())
+	}
+	names = append(names, c.DNSNames...)
+	if len(names) == 0 {
+		return "no name"
+	}
+	return fmt.Sprint(names)
+}
+
+// onceFunc calls warn at most once per message for one client, so that a
+// command warns once however many connections it opens.
+func onceFunc(warn func(string)) func(string) {
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	return func(msg string) {
+		mu.Lock()
+		first := !seen[msg]
+		seen[msg] = true
+		mu.Unlock()
+		if first {
+			warn(msg)
+		}
+	}
+}
+
+// skewCodes are the replies a device gives to a request signed with a clock
+// too far from its own.
+var skewCodes = map[string]bool{"RequestExpired": true, "RequestTimeTooSkewed": true, "SignatureExpired": true}
+
+// skewRetryable makes a clock-skew refusal retryable when the reply's Date
+// header shows the clocks differ by more than four minutes. The SDK measures
+// the skew from that same header and signs the next attempt in the device's
+// time; its own list of skew codes lacks RequestExpired, which STS and the
+// device send.
+func skewRetryable(err error) aws.Ternary {
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) || !skewCodes[apiErr.ErrorCode()] {
+		return aws.UnknownTernary
+	}
+	var re *awshttp.ResponseError
+	if !errors.As(err, &re) || re.Response == nil {
+		return aws.UnknownTernary
+	}
+	t, perr := http.ParseTime(re.Response.Header.Get("Date"))
+	if perr != nil {
+		return aws.UnknownTernary
+	}
+	if d := time.Until(t); d > 4*time.Minute || d < -4*time.Minute {
+		return aws.TrueTernary
+	}
+	return aws.UnknownTernary
+}
+
+// replySkew is the device clock minus the local clock at the reply.
+func replySkew(md middleware.Metadata) (time.Duration, bool) {
+	server, ok := awsmiddleware.GetServerTime(md)
+	if !ok {
+		return 0, false
+	}
+	at, ok := awsmiddleware.GetResponseAt(md)
+	if !ok {
+		return 0, false
+	}
+	return server.Sub(at), true
+}
+
+// LoadCABundle reads a PEM file that must hold at least one certificate.
+func LoadCABundle(path string) (*x509.CertPool, error) {
+	b, err := ReadCABundle(path)
+	if err != nil {
+		return nil, err
+	}
+	return b.Pool, nil
 }
 
 // Profile returns the profile the client was built for.
@@ -182,6 +368,15 @@ func (c *Client) AssumeRole(ctx context.Context, roleARN, sessionName string, du
 		SessionToken:    aws.ToString(out.Credentials.SessionToken),
 		Expiration:      aws.ToTime(out.Credentials.Expiration).UTC().Truncate(time.Second),
 	}}
+	if skew, ok := replySkew(out.ResultMetadata); ok {
+		a.ClockSkew = skew
+		if skew >= SkewCorrection || skew <= -SkewCorrection {
+			// The device states expiry in its own clock; move it to ours.
+			c.log.Debug("device clock differs; expiration moved to local time", "skew", skew.Round(time.Second),
+				"device_expiration", a.Credentials.Expiration.Format(time.RFC3339))
+			a.Credentials.Expiration = a.Credentials.Expiration.Add(-skew).Truncate(time.Second)
+		}
+	}
 	if u := out.AssumedRoleUser; u != nil {
 		a.AssumedRoleARN, a.AssumedRoleID = aws.ToString(u.Arn), aws.ToString(u.AssumedRoleId)
 	}
