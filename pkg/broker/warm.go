@@ -1,0 +1,93 @@
+package broker
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/snowsts/snowsts/pkg/awsfile"
+	"github.com/snowsts/snowsts/pkg/device"
+	"github.com/snowsts/snowsts/pkg/profile"
+)
+
+// Warm serves role r on device profile name from the session cache alone,
+// while it has more than minRemaining left; ok is false on any miss. It is the
+// warm path of credential-process, which the AWS CLI and SDKs run often and in
+// parallel: it reads the two shared files with pkg/awsfile's parser instead of
+// the SDK's loader, builds no SDK client, reads no CA bundle, takes no lock,
+// writes nothing and prunes nothing. On a miss the caller goes through
+// LoadDevice and Get, which check the profile properly and report what is
+// wrong with it; Warm never reports errors.
+//
+// The cache key is computed as LoadDevice would see the profile: the access
+// key id from the credentials file (else the config file's profile section),
+// the STS endpoint_url from the profile's services section. A profile Warm
+// reads differently from the SDK only makes a miss. The returned Session's
+// Device has the profile's name, region, services, endpoints, ca_bundle and
+// access key id, but never the secret access key.
+func (b *Broker) Warm(name string, r profile.Role, minRemaining time.Duration) (*Session, bool) {
+	p, ok := b.peekDevice(name)
+	if !ok {
+		return nil, false
+	}
+	e, ok := b.Cache.Get(key(p, r), minRemaining)
+	if !ok {
+		return nil, false
+	}
+	return sessionOf(p, r, e, "cache"), true
+}
+
+// peekDevice reads device profile name from the shared files without the SDK.
+// ok is false when a file cannot be read or parsed or the profile lacks what
+// a cache key needs.
+func (b *Broker) peekDevice(name string) (*device.Profile, bool) {
+	cfg, ok := peekFile(b.Paths.Config)
+	if !ok {
+		return nil, false
+	}
+	creds, ok := peekFile(b.Paths.Credentials)
+	if !ok {
+		return nil, false
+	}
+	ps := awsfile.ConfigSection(name)
+	p := &device.Profile{Name: name, Endpoints: map[string]string{}}
+	p.Region, _ = cfg.Get(ps, "region")
+	if p.Region != "" && p.Region != device.Region {
+		return nil, false
+	}
+	p.ServicesName, _ = cfg.Get(ps, "services")
+	p.CABundle, _ = cfg.Get(ps, "ca_bundle")
+	var found bool
+	if p.AccessKeyID, found = creds.Get(name, "aws_access_key_id"); !found {
+		p.AccessKeyID, _ = cfg.Get(ps, "aws_access_key_id")
+	}
+	if p.ServicesName != "" {
+		for _, svc := range device.Services {
+			if u, ok := cfg.GetNested("services "+p.ServicesName, svc, "endpoint_url"); ok && u != "" {
+				p.Endpoints[svc] = u
+			}
+		}
+	}
+	if p.AccessKeyID == "" || p.Endpoints["sts"] == "" || strings.ContainsAny(p.AccessKeyID, " \t") {
+		return nil, false
+	}
+	return p, true
+}
+
+// peekFile parses the file at path; a missing file is empty.
+func peekFile(path string) (*awsfile.Doc, bool) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return &awsfile.Doc{}, true
+	}
+	if err != nil {
+		return nil, false
+	}
+	d, err := awsfile.Parse(data)
+	if err != nil {
+		return nil, false
+	}
+	return d, true
+}
