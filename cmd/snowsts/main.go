@@ -6,11 +6,33 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
-// version is stamped at build time with -ldflags "-X main.version=v1.2.3".
-var version = "dev"
+// version, commit and date are stamped at build time, e.g. with
+// -ldflags "-X main.version=1.2.3 -X main.commit=abc1234 -X main.date=2026-12-04T16:05:00Z".
+var (
+	version = "dev"
+	commit  = ""
+	date    = ""
+)
+
+// versionLine is what `snowsts version` prints after "snowsts ": the version,
+// then the commit and build date when the build recorded them.
+func versionLine(version, commit, date string) string {
+	var extra []string
+	if commit != "" {
+		extra = append(extra, "commit "+commit)
+	}
+	if date != "" {
+		extra = append(extra, "built "+date)
+	}
+	if len(extra) == 0 {
+		return version
+	}
+	return version + " (" + strings.Join(extra, ", ") + ")"
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

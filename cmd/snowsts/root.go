@@ -108,6 +108,7 @@ nonsensical, 130 interrupted.`,
 	pf.StringVar(&f.profile, "profile", defProfile, "device profile holding the device's long-term keys ($SNOWSTS_PROFILE)")
 	pf.BoolVar(&f.debug, "debug", false, "debug log on stderr (secrets are masked)")
 	pf.DurationVar(&f.timeout, "timeout", 30*time.Second, "bound for a command's network work")
+	_ = root.RegisterFlagCompletionFunc("profile", f.completeProfiles)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return exitcode.New(exitcode.Usage, err, fmt.Sprintf("see '%s --help'", c.CommandPath()))
 	})
@@ -125,18 +126,22 @@ nonsensical, 130 interrupted.`,
 		newDemoCmd(f, nil),
 		newSimulateCmd(f, nil),
 		newCompletionCmd(f),
+		newGenDocsCmd(f),
 	)
+	registerCompletions(f, root) // --target-profile and --role-arn, on every command that has them
 	return root
 }
 
 func newVersionCmd(f *factory) *cobra.Command {
 	return &cobra.Command{
-		Use:     "version",
-		Short:   "Print the version of snowsts",
+		Use:   "version",
+		Short: "Print the version of snowsts",
+		Long: `Print the version of snowsts, with the commit and build date of a release
+build (stamped by -ldflags; a development build prints "dev").`,
 		Args:    noArgs,
 		Example: "  snowsts version",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, err := fmt.Fprintf(f.io.Out, "snowsts %s\n", f.version)
+			_, err := fmt.Fprintf(f.io.Out, "snowsts %s\n", versionLine(f.version, commit, date))
 			return err
 		},
 	}
