@@ -125,6 +125,7 @@ nonsensical, 130 interrupted.`,
 		newEnvCmd(f, nil),
 		newDemoCmd(f, nil),
 		newSimulateCmd(f, nil),
+		newExecCmd(f, nil),
 		newCompletionCmd(f),
 		newGenDocsCmd(f),
 	)
@@ -211,6 +212,9 @@ func run(ctx context.Context, args []string, io *streams, getenv func(string) st
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return exitcode.OK
+	}
+	if ce := (*childExit)(nil); errors.As(err, &ce) {
+		return ce.code // exec: the command's own status, nothing to add
 	}
 	code := exitcode.Of(err)
 	if ctx.Err() != nil && code != exitcode.Usage {
