@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/snowsts/snowsts/pkg/broker"
+	"github.com/snowsts/snowsts/pkg/exitcode"
+	"github.com/snowsts/snowsts/pkg/session"
+)
+
+type credentialProcessOptions struct {
+	f            *factory
+	io           *streams
+	flags        roleFlags
+	minRemaining time.Duration
+}
+
+func newCredentialProcessCmd(f *factory, runF func(context.Context, *credentialProcessOptions) error) *cobra.Command {
+	o := &credentialProcessOptions{f: f, io: f.io}
+	cmd := &cobra.Command{
+		Use:   "credential-process",
+		Short: "Print credentials for credential_process in an AWS profile",
+		Long: `Print the credentials of a role session as the one JSON object that the AWS
+CLI, the SDKs and Terraform read from a credential_process helper:
+
+  {"Version":1,"AccessKeyId":"…","SecretAccessKey":"…","SessionToken":"…","Expiration":"2026-12-04T16:05:00Z"}
+
+Credentials come from the session cache (shared with env and exec) while they
+have more than --min-remaining left; the cache is read without loading any SDK
+configuration, so the warm path is cheap. Otherwise the role is assumed on the
+device profile's STS, and however many invocations ask for the same session at
+once, only one of them calls AssumeRole; the others wait and share its result.
+
+It never prompts and never reads stdin. On error, stdout stays empty and one
+line goes to stderr; the exit code says what failed (2 usage, 3 configuration,
+4 refused by the device, 5 device unreachable). "snowsts configure role NAME"
+writes a profile that runs this command.`,
+		Example: `  # in ~/.aws/config (see "snowsts configure role")
+  [profile ops]
+  region = snow
+  services = snow
+  credential_process = "/usr/local/bin/snowsts" credential-process --profile snow --role-arn arn:aws:iam::123456789012:role/admin
+
+  snowsts credential-process --role-arn arn:aws:iam::123456789012:role/admin --min-remaining 30m`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var err error
+			if runF != nil {
+				err = runF(cmd.Context(), o)
+			} else {
+				err = runCredentialProcess(cmd.Context(), o)
+			}
+			return oneLine(err)
+		},
+	}
+	o.flags.add(cmd)
+	cmd.Flags().DurationVar(&o.minRemaining, "min-remaining", 15*time.Minute, "serve cached credentials only with more than this left")
+	// The AWS CLI shows a helper's stderr as it is: keep usage errors to one line too.
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return exitcode.New(exitcode.Usage, err, "")
+	})
+	return cmd
+}
+
+func runCredentialProcess(ctx context.Context, o *credentialProcessOptions) error {
+	f := o.f
+	if o.flags.roleARN == "" {
+		return exitcode.New(exitcode.Usage, errors.New("--role-arn is required"), "")
+	}
+	role, err := o.flags.role(f)
+	if err != nil {
+		return err
+	}
+	switch d := time.Duration(role.DurationSeconds) * time.Second; {
+	case o.minRemaining < 0:
+		return exitcode.New(exitcode.Usage, fmt.Errorf("--min-remaining must not be negative, got %s", o.minRemaining), "")
+	case o.minRemaining >= d:
+		return exitcode.New(exitcode.Usage,
+			fmt.Errorf("--min-remaining %s is not shorter than --duration-seconds %d: no session would ever be fresh enough", o.minRemaining, role.DurationSeconds), "")
+	}
+	b, err := f.broker()
+	if err != nil {
+		return err
+	}
+	s, ok := b.Warm(f.profile, role, o.minRemaining)
+	if !ok {
+		ctx, cancel := context.WithTimeout(ctx, f.timeout)
+		defer cancel()
+		dev, err := b.LoadDevice(ctx, f.profile)
+		if err != nil {
+			return err
+		}
+		if s, err = b.Get(ctx, dev, broker.Request{Role: role, MinRemaining: o.minRemaining}); err != nil {
+			return err
+		}
+	}
+	f.log().Debug("credential-process", "source", s.Source, "role", role.RoleARN, "expiration", s.Credentials.Expiration)
+	out, err := session.ProcessOutput(session.Credentials{
+		AccessKeyID:     s.Credentials.AccessKeyID,
+		SecretAccessKey: s.Credentials.SecretAccessKey,
+		SessionToken:    s.Credentials.SessionToken,
+		Expiration:      s.Credentials.Expiration,
+	})
+	if err != nil {
+		return err
+	}
+	_, err = o.io.Out.Write(out)
+	return err
+}
+
+// oneLine folds an error's hint into its message and keeps it on one line, so
+// that whatever shows a credential_process helper's stderr shows all of it.
+// The exit code is kept.
+func oneLine(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if h := exitcode.HintOf(err); h != "" {
+		msg += " (" + h + ")"
+	}
+	msg = strings.Join(strings.Fields(msg), " ")
+	return exitcode.New(exitcode.Of(err), errors.New(msg), "")
+}
