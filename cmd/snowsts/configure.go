@@ -94,6 +94,7 @@ not write is refused unless --force.`,
 		fl.StringVar(v, svc+"-endpoint", "", fmt.Sprintf("override the %s endpoint `URL`", strings.ToUpper(svc)))
 	}
 	fl.BoolVar(&o.force, "force", false, "take over a same-named profile that snowsts did not write")
+	cmd.AddCommand(newConfigureRoleCmd(f, nil))
 	return cmd
 }
 
