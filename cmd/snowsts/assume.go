@@ -105,6 +105,10 @@ func runAssume(ctx context.Context, o *assumeOptions) error {
 	if err != nil {
 		return err
 	}
+	// --timeout bounds the network work (not the role prompt above): without it a
+	// device that accepts the connection and never answers hangs assume forever.
+	ctx, cancel := context.WithTimeout(ctx, f.timeout)
+	defer cancel()
 	dev, err := b.LoadDevice(ctx, f.profile)
 	if err != nil {
 		return err

@@ -65,6 +65,10 @@ func (s *sourceFlags) resolve(ctx context.Context, f *factory) (*broker.Session,
 	if err != nil {
 		return nil, err
 	}
+	// --timeout bounds the network work: a device that accepts the connection and
+	// never answers would otherwise hang env and exec forever.
+	ctx, cancel := context.WithTimeout(ctx, f.timeout)
+	defer cancel()
 	switch {
 	case s.roleGiven:
 		dev, err := b.LoadDevice(ctx, f.profile)
