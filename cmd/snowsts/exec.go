@@ -269,3 +269,18 @@ func childStatus(name string, err error) error {
 	}
 	return &childExit{code: ee.ExitCode()}
 }
+
+// cell makes a value safe for one table cell or message: "-" for empty, and control
+// characters (a tab would shift the columns) replaced.
+func cell(v string) string {
+	if v == "" {
+		return "-"
+	}
+	b := []rune(v)
+	for i, r := range b {
+		if r < ' ' || r == 0x7f {
+			b[i] = '?'
+		}
+	}
+	return string(b)
+}
