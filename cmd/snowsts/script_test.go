@@ -33,7 +33,8 @@ func TestScript(t *testing.T) {
 
 func scriptParams(dir string) testscript.Params {
 	return testscript.Params{
-		Dir: dir,
+		Dir:       dir,
+		Condition: scriptCondition,
 		Setup: func(env *testscript.Env) error {
 			work := env.WorkDir
 			env.Setenv("HOME", work)
