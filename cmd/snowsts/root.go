@@ -127,6 +127,8 @@ nonsensical, 130 interrupted.`,
 		newSimulateCmd(f, nil),
 		newCredentialProcessCmd(f, nil),
 		newExecCmd(f, nil),
+		newRolesCmd(f, nil),
+		newDoctorCmd(f, nil),
 		newCompletionCmd(f),
 		newGenDocsCmd(f),
 	)

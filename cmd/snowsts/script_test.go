@@ -51,19 +51,22 @@ func scriptParams(dir string) testscript.Params {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"simdevice":  cmdSimDevice,
-			"simcalls":   cmdSimCalls,
-			"simfault":   cmdSimFault,
-			"exitcode":   cmdExitCode,
-			"closedport": cmdClosedPort,
-			"jsonfield":  cmdJSONField,
+			"simdevice":    cmdSimDevice,
+			"simcalls":     cmdSimCalls,
+			"simfault":     cmdSimFault,
+			"exitcode":     cmdExitCode,
+			"closedport":   cmdClosedPort,
+			"jsonfield":    cmdJSONField,
+			"blackhole":    cmdBlackhole,
+			"needstrace":   cmdNeedStrace,
+			"connectsonly": cmdConnectsOnly,
 		},
 	}
 }
 
 // cmdSimDevice starts a simulated device in the test process:
 //
-//	simdevice [-tls] [-state FILE]
+//	simdevice [-tls [-san NAME]] [-state FILE]
 //
 // It exports SIM_ENDPOINT, SIM_HOST, SIM_PORT, SIM_KEY, SIM_SECRET, SIM_ROLE
 // (the first role's ARN), SIM_ROLES (space-separated) and writes
@@ -73,16 +76,19 @@ func cmdSimDevice(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
 		ts.Fatalf("unsupported: ! simdevice")
 	}
-	useTLS, statePath := false, ""
+	useTLS, statePath, san := false, "", "127.0.0.1"
 	for i := 0; i < len(args); i++ {
 		switch args[i] {
 		case "-tls":
 			useTLS = true
+		case "-san": // the certificate's name, as a device unlocked elsewhere has
+			i++
+			san = args[i]
 		case "-state":
 			i++
 			statePath = ts.MkAbs(args[i])
 		default:
-			ts.Fatalf("usage: simdevice [-tls] [-state FILE]")
+			ts.Fatalf("usage: simdevice [-tls [-san NAME]] [-state FILE]")
 		}
 	}
 	var st *devicesim.State
@@ -97,7 +103,7 @@ func cmdSimDevice(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	srv := httptest.NewUnstartedServer(dev)
 	if useTLS {
-		cert, pemBytes, err := devicesim.NewSelfSignedCert("127.0.0.1")
+		cert, pemBytes, err := devicesim.NewSelfSignedCert(san)
 		ts.Check(err)
 		srv.TLS = newTLSConfig(cert)
 		srv.StartTLS()
