@@ -70,10 +70,10 @@ func TestExecSignals(t *testing.T) {
 		sig    syscall.Signal
 		want   int
 	}{
-		{"SIGTERM reaches a trapping command", `trap "exit 42" TERM; echo ready; sleep 10 & wait`, syscall.SIGTERM, 42},
-		{"SIGINT reaches it off the terminal", `trap "exit 43" INT; echo ready; sleep 10 & wait`, syscall.SIGINT, 43},
-		{"SIGHUP reaches it", `trap "exit 44" HUP; echo ready; sleep 10 & wait`, syscall.SIGHUP, 44},
-		{"killed by the forwarded signal gives 128+n", `echo ready; sleep 10 & wait`, syscall.SIGTERM, 128 + int(syscall.SIGTERM)},
+		{"SIGTERM reaches a trapping command", `trap "exit 42" TERM; echo ready; sleep 10 >/dev/null 2>&1 & wait`, syscall.SIGTERM, 42},
+		{"SIGINT reaches it off the terminal", `trap "exit 43" INT; echo ready; sleep 10 >/dev/null 2>&1 & wait`, syscall.SIGINT, 43},
+		{"SIGHUP reaches it", `trap "exit 44" HUP; echo ready; sleep 10 >/dev/null 2>&1 & wait`, syscall.SIGHUP, 44},
+		{"killed by the forwarded signal gives 128+n", `echo ready; sleep 10 >/dev/null 2>&1 & wait`, syscall.SIGTERM, 128 + int(syscall.SIGTERM)},
 		{"snowsts outlives a signal the command ignores", `trap "" TERM; echo ready; sleep 1; exit 7`, syscall.SIGTERM, 7},
 	}
 	env := execHome(t)
@@ -82,6 +82,9 @@ func TestExecSignals(t *testing.T) {
 			cmd := exec.Command(bin, "exec", "--target-profile", "ops", "--", "sh", "-c", tt.script)
 			cmd.Env = env
 			cmd.Stderr = &strings.Builder{}
+			// The scripts' background sleep keeps no pipe of ours open; should
+			// one leak, Wait still returns.
+			cmd.WaitDelay = 5 * time.Second
 			// Its own session: no controlling terminal, so every signal is
 			// passed on, and the whole group can be cleaned up.
 			cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
