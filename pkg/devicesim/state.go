@@ -9,6 +9,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -74,11 +75,11 @@ func (u User) MayAssume(role string) bool {
 }
 
 var (
-	accountRE    = regexp.MustCompile(`^[0-9]{12}$`)
-	accessKeyRE  = regexp.MustCompile(`^[A-Z0-9]{16,128}$`)
-	iamNameRE    = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
-	rolePathRE   = regexp.MustCompile(`^/([\x21-\x7e]*/)?$`)
-	roleNameChar = regexp.MustCompile(`^[\w+=,.@-]+$`)
+	accountRE    = lazyRegexp(`^[0-9]{12}$`)
+	accessKeyRE  = lazyRegexp(`^[A-Z0-9]{16,128}$`)
+	iamNameRE    = lazyRegexp(`^[\w+=,.@-]{1,64}$`)
+	rolePathRE   = lazyRegexp(`^/([\x21-\x7e]*/)?$`)
+	roleNameChar = lazyRegexp(`^[\w+=,.@-]+$`)
 )
 
 // LoadState reads and validates a state file. Unknown fields, duplicate user
@@ -243,3 +244,16 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	*d = Duration(v)
 	return nil
 }
+
+// lazyRE is a regexp compiled on first use. snowsts links this package for
+// `simulate`, and every snowsts process (credential-process above all) would
+// otherwise pay for compiling these patterns at start-up.
+type lazyRE struct{ get func() *regexp.Regexp }
+
+// lazyRegexp returns expr as a lazyRE; expr must compile.
+func lazyRegexp(expr string) lazyRE {
+	return lazyRE{get: sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })}
+}
+
+// MatchString is regexp.Regexp.MatchString.
+func (l lazyRE) MatchString(s string) bool { return l.get().MatchString(s) }

@@ -5,13 +5,12 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 )
 
-var sessionNameRE = regexp.MustCompile(`^[\w+=,.@-]*$`)
+var sessionNameRE = lazyRegexp(`^[\w+=,.@-]*$`)
 
 type assumeRoleResponse struct {
 	XMLName  struct{}         `xml:"AssumeRoleResponse"`
