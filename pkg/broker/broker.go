@@ -79,6 +79,7 @@ func key(p *device.Profile, r profile.Role) session.Key {
 	return session.Key{
 		Endpoint:        p.Endpoints["sts"],
 		AccessKeyID:     p.AccessKeyID,
+		SecretAccessKey: p.SecretAccessKey,
 		RoleARN:         r.RoleARN,
 		SessionName:     r.SessionName,
 		DurationSeconds: int32(r.DurationSeconds),

@@ -26,13 +26,15 @@ import (
 // the STS endpoint_url from the profile's services section. A profile Warm
 // reads differently from the SDK only makes a miss. The returned Session's
 // Device has the profile's name, region, services, endpoints, ca_bundle and
-// access key id, but never the secret access key.
+// access key id, but never the secret access key (which is part of the
+// cache key only through a one-way fingerprint).
 func (b *Broker) Warm(name string, r profile.Role, minRemaining time.Duration) (*Session, bool) {
 	p, ok := b.peekDevice(name)
 	if !ok {
 		return nil, false
 	}
 	e, ok := b.Cache.Get(key(p, r), minRemaining)
+	p.SecretAccessKey = ""
 	if !ok {
 		return nil, false
 	}
@@ -60,8 +62,11 @@ func (b *Broker) peekDevice(name string) (*device.Profile, bool) {
 	p.ServicesName, _ = cfg.Get(ps, "services")
 	p.CABundle, _ = cfg.Get(ps, "ca_bundle")
 	var found bool
-	if p.AccessKeyID, found = creds.Get(name, "aws_access_key_id"); !found {
+	if p.AccessKeyID, found = creds.Get(name, "aws_access_key_id"); found {
+		p.SecretAccessKey, _ = creds.Get(name, "aws_secret_access_key")
+	} else {
 		p.AccessKeyID, _ = cfg.Get(ps, "aws_access_key_id")
+		p.SecretAccessKey, _ = cfg.Get(ps, "aws_secret_access_key")
 	}
 	if p.ServicesName != "" {
 		for _, svc := range device.Services {

@@ -11,6 +11,10 @@ import (
 type Key struct {
 	Endpoint        string // the device's STS endpoint URL
 	AccessKeyID     string // the device's long-term access key id; only its fingerprint is stored
+	// SecretAccessKey, when set, is mixed into the fingerprint, so that a
+	// profile whose secret is wrong or was changed never shares a session
+	// with the right one. It is never stored.
+	SecretAccessKey string
 	RoleARN         string
 	SessionName     string
 	DurationSeconds int32
@@ -37,11 +41,23 @@ func KeyFingerprint(accessKeyID string) string {
 	return hex.EncodeToString(sum[:8])
 }
 
+// credentialFingerprint is KeyFingerprint of the id, or, with a secret, the
+// same digest over the id and the secret together.
+func credentialFingerprint(id, secret string) string {
+	if secret == "" {
+		return KeyFingerprint(id)
+	}
+	var stack [256]byte
+	b := append(append(append(append(stack[:0], "snowsts-key:"...), id...), 0), secret...)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
+}
+
 // Info returns the secret-free form of k.
 func (k Key) Info() KeyInfo {
 	return KeyInfo{
 		Endpoint:             k.Endpoint,
-		AccessKeyFingerprint: KeyFingerprint(k.AccessKeyID),
+		AccessKeyFingerprint: credentialFingerprint(k.AccessKeyID, k.SecretAccessKey),
 		RoleARN:              k.RoleARN,
 		SessionName:          k.SessionName,
 		DurationSeconds:      k.DurationSeconds,

@@ -977,3 +977,18 @@ func BenchmarkGetWarm(b *testing.B) {
 		}
 	}
 }
+
+func TestKeySecretChangesTheSession(t *testing.T) {
+	k := Key{Endpoint: "http://192.0.2.1:7078", AccessKeyID: "AKIAEXAMPLE", SecretAccessKey: "right-secret", RoleARN: "arn:aws:iam::123456789012:role/a", SessionName: "s1", DurationSeconds: 900}
+	wrong := k
+	wrong.SecretAccessKey = "wrong-secret"
+	if k.ID() == wrong.ID() {
+		t.Fatal("a wrong secret shares the session of the right one")
+	}
+	info := k.Info()
+	for _, v := range []string{info.AccessKeyFingerprint, info.ID()} {
+		if strings.Contains(v, "right-secret") || strings.Contains(v, "AKIAEXAMPLE") {
+			t.Fatalf("%q reveals the key", v)
+		}
+	}
+}
