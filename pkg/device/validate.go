@@ -3,7 +3,6 @@ package device
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -18,13 +17,54 @@ const (
 	DefaultDurationSeconds = 3600
 )
 
-var (
-	// roleARNPattern is arn:<partition>:iam::<account>:role/<path/name>. The
-	// account is digits; the device's documentation also shows ARNs without one.
-	roleARNPattern     = regexp.MustCompile(`^arn:(aws[a-zA-Z-]*):iam::([0-9]*):role/([\x{0021}-\x{007E}]+)$`)
-	roleNamePattern    = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
-	sessionNamePattern = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
-)
+// splitRoleARN matches arn:<partition>:iam::<account>:role/<path/name>, the
+// pattern ^arn:(aws[a-zA-Z-]*):iam::([0-9]*):role/([\x21-\x7E]+)$, and returns
+// the account (digits; the device's documentation also shows ARNs without one)
+// and what follows "role/". It is written out by hand rather than as a
+// regexp because compiling one costs every snowsts process at start-up, and
+// credential-process, which the AWS tools run often, validates every ARN.
+func splitRoleARN(arn string) (account, rest string, ok bool) {
+	s, ok := strings.CutPrefix(arn, "arn:aws")
+	if !ok {
+		return "", "", false
+	}
+	i := 0
+	for i < len(s) && (s[i] >= 'a' && s[i] <= 'z' || s[i] >= 'A' && s[i] <= 'Z' || s[i] == '-') {
+		i++
+	}
+	if s, ok = strings.CutPrefix(s[i:], ":iam::"); !ok {
+		return "", "", false
+	}
+	i = 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	account = s[:i]
+	if rest, ok = strings.CutPrefix(s[i:], ":role/"); !ok || rest == "" {
+		return "", "", false
+	}
+	for j := 0; j < len(rest); j++ {
+		if rest[j] < 0x21 || rest[j] > 0x7e {
+			return "", "", false
+		}
+	}
+	return account, rest, true
+}
+
+// isIAMName reports whether s is min to max of [A-Za-z0-9_+=,.@-], the
+// characters of role and session names (the pattern ^[\w+=,.@-]{min,max}$).
+func isIAMName(s string, min, max int) bool {
+	if len(s) < min || len(s) > max {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("_+=,.@-", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
 
 // ValidateRoleARN checks an IAM role ARN the way STS would before sending it.
 func ValidateRoleARN(arn string) error {
@@ -38,16 +78,15 @@ func ValidateRoleARN(arn string) error {
 	if n := len(arn); n < 20 || n > 2048 {
 		return bad(fmt.Sprintf("must be 20 to 2048 characters, got %d", n))
 	}
-	m := roleARNPattern.FindStringSubmatch(arn)
-	if m == nil {
+	account, full, ok := splitRoleARN(arn)
+	if !ok {
 		return bad("want arn:<partition>:iam::<account>:role/<path/>name")
 	}
-	if m[2] != "" && len(m[2]) != 12 {
+	if account != "" && len(account) != 12 {
 		return bad("the account must be 12 digits (or empty, as on some devices)")
 	}
-	full := m[3]
 	name := full[strings.LastIndexByte(full, '/')+1:]
-	if !roleNamePattern.MatchString(name) {
+	if !isIAMName(name, 1, 64) {
 		return bad("the role name must be 1 to 64 of A-Z a-z 0-9 _+=,.@-")
 	}
 	if strings.HasPrefix(full, "/") || strings.Contains(full, "//") {
@@ -67,7 +106,7 @@ func RoleName(arn string) string {
 
 // ValidateSessionName checks a RoleSessionName: 2 to 64 of [A-Za-z0-9_+=,.@-].
 func ValidateSessionName(name string) error {
-	if !sessionNamePattern.MatchString(name) || !isASCII(name) {
+	if !isIAMName(name, 2, 64) {
 		return exitcode.New(exitcode.Usage,
 			fmt.Errorf("invalid --role-session-name %q: must be 2 to 64 of A-Z a-z 0-9 _+=,.@-", clip(name)), "")
 	}
@@ -129,15 +168,6 @@ func ValidateCredentials(c Credentials) error {
 		return exitcode.New(exitcode.Unreachable, errors.New("the device's reply has no Expiration"), hintNonsense)
 	}
 	return nil
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
 }
 
 // clip shortens user input quoted in an error so a huge flag value cannot
