@@ -5,7 +5,8 @@
 // who may assume which role, issues temporary credentials that expire and are
 // accepted back for signing, counts the calls it served and can be told to
 // misbehave (latency, throttling, 5xx, broken bodies, dropped connections, a
-// skewed clock) so that clients' failure handling can be tested against it.
+// skewed clock, credentials full of shell metacharacters) so that clients'
+// failure handling can be tested against it.
 //
 // STS and IAM answer on one listener; a request goes to the service named in
 // its SigV4 credential scope (AKID/20261204/snow/sts/aws4_request or

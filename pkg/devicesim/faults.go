@@ -10,7 +10,7 @@ import (
 // (POST /_snowsts/faults). They apply to STS and IAM requests only, never to the
 // control path.
 //
-// Latency and ClockSkew hold until changed. The counters are consumed one per
+// Latency, ClockSkew and HostileCredentials hold until changed. The counters are consumed one per
 // request: each STS/IAM request takes at most one counted fault, checked in the
 // order Drop, Throttle, ServerError, Malformed, Truncate, and that counter goes
 // down by one.
@@ -33,7 +33,16 @@ type Faults struct {
 	// ClockSkew moves the device clock: Date headers, the 15-minute
 	// RequestExpired window and the Expiration of issued credentials.
 	ClockSkew Duration `json:"clock_skew,omitzero"`
+	// HostileCredentials, while set, goes into the middle of the
+	// SecretAccessKey and the SessionToken of every credentials AssumeRole
+	// issues, byte for byte (shell metacharacters, quotes, control
+	// characters...), so that tests can check what a client does with a
+	// hostile device's reply. The issued credentials still sign requests.
+	HostileCredentials string `json:"hostile_credentials,omitzero"`
 }
+
+// maxHostile bounds HostileCredentials.
+const maxHostile = 4096
 
 // fault is the one counted fault a request gets.
 type fault int
@@ -56,6 +65,9 @@ func (f Faults) validate() error {
 	}
 	if f.Throttle < 0 || f.ServerError < 0 || f.Malformed < 0 || f.Truncate < 0 || f.Drop < 0 {
 		return errors.New("counts must not be negative")
+	}
+	if len(f.HostileCredentials) > maxHostile {
+		return errors.New("hostile_credentials must be at most 4096 bytes")
 	}
 	return nil
 }

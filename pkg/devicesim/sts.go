@@ -134,6 +134,12 @@ func (d *Device) assumeRole(p principal, params url.Values, now time.Time) reply
 	if err != nil {
 		return errorReply("sts", errInternal())
 	}
+	d.mu.Lock()
+	hostile := d.faults.HostileCredentials
+	d.mu.Unlock()
+	if hostile != "" {
+		t.secret, t.token = plant(t.secret, hostile), plant(t.token, hostile)
+	}
 	t.user, t.role, t.session = p.user.Name, role, session
 	t.expires = now.UTC().Truncate(time.Second).Add(time.Duration(duration) * time.Second)
 	d.mu.Lock()
@@ -173,4 +179,9 @@ func newTempCred() (*tempCred, string, error) {
 		return nil, "", fmt.Errorf("random session token: %w", err)
 	}
 	return &tempCred{secret: secret, token: base64.StdEncoding.EncodeToString(tok)}, akid, nil
+}
+
+// plant puts s in the middle of v.
+func plant(v, s string) string {
+	return v[:len(v)/2] + s + v[len(v)/2:]
 }
