@@ -305,3 +305,60 @@ func TestChildStatus(t *testing.T) {
 		})
 	}
 }
+
+// FuzzExecEnv checks execEnv's promises for any inherited environment: each
+// variable exec sets appears exactly once with its value, no profile
+// variable survives, and every other entry is kept in order.
+func FuzzExecEnv(f *testing.F) {
+	f.Add("AWS_PROFILE=x\x00HOME=/h\x00AWS_ACCESS_KEY_ID=old", "ops")
+	f.Add("=C:=C:\\\x00SNOWSTS_EXEC=outer\x00AWS_SESSION_TOKEN", "arn:aws:iam::123456789012:role/a")
+	f.Add("AWS_CA_BUNDLE=a=b\x00AWS_CA_BUNDLE=c", "")
+	vars := []shellenv.Var{{Name: shellenv.AccessKeyID, Value: "ASIANEW"}, {Name: shellenv.SessionToken, Value: "tok=en"}}
+	f.Fuzz(func(t *testing.T, joined, marker string) {
+		base := strings.Split(joined, "\x00")
+		got := execEnv(base, vars, marker)
+		count := map[string]int{}
+		var kept []string
+		for _, kv := range got {
+			name, val, _ := strings.Cut(kv, "=")
+			count[name]++
+			switch name {
+			case "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SECURITY_TOKEN":
+				t.Fatalf("%s survived: %q", name, got)
+			case shellenv.AccessKeyID:
+				if val != "ASIANEW" {
+					t.Fatalf("%s=%q", name, val)
+				}
+			case shellenv.SessionToken:
+				if val != "tok=en" {
+					t.Fatalf("%s=%q", name, val)
+				}
+			case execEnvVar:
+				if val != marker {
+					t.Fatalf("marker %q, want %q", val, marker)
+				}
+			default:
+				if slices.Contains(shellenv.Names(), name) {
+					t.Fatalf("stale %s survived: %q", name, got)
+				}
+				kept = append(kept, kv)
+			}
+		}
+		for _, n := range []string{shellenv.AccessKeyID, shellenv.SessionToken, execEnvVar} {
+			if count[n] != 1 {
+				t.Fatalf("%s appears %d times in %q", n, count[n], got)
+			}
+		}
+		var want []string
+		for _, kv := range base {
+			name, _, _ := strings.Cut(kv, "=")
+			if name != "" && name != "AWS_PROFILE" && name != "AWS_DEFAULT_PROFILE" && name != "AWS_SECURITY_TOKEN" &&
+				name != execEnvVar && !slices.Contains(shellenv.Names(), name) {
+				want = append(want, kv)
+			}
+		}
+		if !slices.Equal(kept, want) {
+			t.Fatalf("kept %q, want %q", kept, want)
+		}
+	})
+}
