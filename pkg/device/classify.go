@@ -80,7 +80,7 @@ func Classify(err error, p *Profile, service string) error {
 	case errors.As(err, &unknownCA):
 		hint := "the device certificate is not trusted: get it with `snowballEdge get-certificate` and run `snowsts configure --ca-bundle FILE` (ca_bundle)"
 		if p.CABundle != "" {
-			hint = fmt.Sprintf("the certificate in ca_bundle %s does not match the device's: get the current one with `snowballEdge get-certificate`", p.CABundle)
+			hint = fmt.Sprintf("the certificate in ca_bundle %s does not match the device's (a device unlocked again, e.g. with a new IP, makes a new one): get the current one with `snowballEdge get-certificate`", p.CABundle)
 		}
 		return exitcode.New(exitcode.Unreachable, fmt.Errorf("%s: TLS: certificate signed by an unknown authority", where), hint)
 	case errors.As(err, &invalid), errors.As(err, &verify):

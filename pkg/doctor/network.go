@@ -35,6 +35,7 @@ type target struct {
 	conn     net.Conn
 	dialErr  error
 	dialTook time.Duration
+	timeout  time.Duration
 
 	speaks   proto
 	tlsErr   error // the handshake's error, for HTTPS endpoints
@@ -77,6 +78,7 @@ func dialPorts(ctx context.Context, ts []*target, timeout time.Duration) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			t.timeout = timeout
 			d := net.Dialer{Timeout: timeout}
 			start := time.Now()
 			t.conn, t.dialErr = d.DialContext(ctx, "tcp", t.addr())
@@ -108,7 +110,7 @@ func (t *target) portResult() Result {
 		r.Fix = fmt.Sprintf("is the device unlocked (`snowballEdge unlock-device`) and its %s service started? is %s the right port (HTTP %s, HTTPS %s)?",
 			name, t.port, defaultPort(t.service, false), defaultPort(t.service, true))
 	case isTimeout(t.dialErr):
-		r.Detail = fmt.Sprintf("%s %s did not answer within %s: packets are dropped", name, t.addr(), t.dialTook.Round(100*time.Millisecond))
+		r.Detail = fmt.Sprintf("%s %s did not answer within %s: packets are dropped", name, t.addr(), t.timeout)
 		r.Fix = fmt.Sprintf("open TCP port %s from this machine to the device in the firewall, or check the device's IP on its display and run `snowsts configure --device IP`", t.port)
 	case errors.As(t.dialErr, &dnsErr):
 		r.Detail = fmt.Sprintf("%s: cannot resolve %q", name, t.host)
