@@ -58,11 +58,11 @@ func checkProfile(ctx context.Context, o Options) (*device.Profile, []Result) {
 	case len(problems) > 0:
 		r = Result{Check: "profile", Status: Fail, Code: exitcode.Config,
 			Detail: fmt.Sprintf("profile %q is incomplete: %s", p.Name, strings.Join(append(problems, warnings...), "; ")),
-			Fix:    configure + " --device IP --import-credentials FILE"}
+			Fix:    fmt.Sprintf("run `snowsts configure --profile %s --device IP --import-credentials FILE`", o.Profile)}
 		return nil, []Result{r}
 	case len(warnings) > 0:
 		r.Status, r.Detail = Warn, fmt.Sprintf("profile %q: %s", p.Name, strings.Join(warnings, "; "))
-		r.Fix = configure + " --device IP to write every endpoint"
+		r.Fix = fmt.Sprintf("run `snowsts configure --profile %s --device IP` to write every endpoint", o.Profile)
 	}
 	return p, []Result{r}
 }
