@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -87,7 +88,7 @@ func runRoles(ctx context.Context, o *rolesOptions) error {
 	tw := tabwriter.NewWriter(o.io.Out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ROLE\tMAX SESSION\tCREATED\tARN")
 	for _, r := range roles {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.RoleName, time.Duration(r.MaxSessionDuration)*time.Second, utcZ(r.CreateDate), r.Arn)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", printable(r.RoleName), time.Duration(r.MaxSessionDuration)*time.Second, utcZ(r.CreateDate), printable(r.Arn))
 	}
 	return tw.Flush()
 }
@@ -98,4 +99,15 @@ func utcZ(t time.Time) string {
 		return ""
 	}
 	return t.UTC().Format("2006-01-02T15:04:05Z")
+}
+
+// printable keeps device-supplied text from driving the terminal: control
+// characters (escape sequences, tabs, newlines) become '?'.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return '?'
+		}
+		return r
+	}, s)
 }
