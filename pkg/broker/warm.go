@@ -1,10 +1,6 @@
 package broker
 
 import (
-	"errors"
-	"io/fs"
-	"os"
-	"strings"
 	"time"
 
 	"github.com/snowsts/snowsts/pkg/awsfile"
@@ -41,58 +37,22 @@ func (b *Broker) Warm(name string, r profile.Role, minRemaining time.Duration) (
 	return sessionOf(p, r, e, "cache"), true
 }
 
-// peekDevice reads device profile name from the shared files without the SDK.
-// ok is false when a file cannot be read or parsed or the profile lacks what
-// a cache key needs.
+// peekDevice reads device profile name as LoadDevice does, without checking
+// it: ok is false when a file cannot be read or parsed or the profile lacks
+// what a cache key needs.
 func (b *Broker) peekDevice(name string) (*device.Profile, bool) {
-	cfg, ok := peekFile(b.Paths.Config)
-	if !ok {
+	cfg, err := awsfile.Load(b.Paths.Config)
+	if err != nil {
 		return nil, false
 	}
-	creds, ok := peekFile(b.Paths.Credentials)
-	if !ok {
+	creds, err := awsfile.Load(b.Paths.Credentials)
+	if err != nil {
 		return nil, false
 	}
-	ps := awsfile.ConfigSection(name)
-	p := &device.Profile{Name: name, Endpoints: map[string]string{}}
-	p.Region, _ = cfg.Get(ps, "region")
-	if p.Region != "" && p.Region != device.Region {
-		return nil, false
-	}
-	p.ServicesName, _ = cfg.Get(ps, "services")
-	p.CABundle, _ = cfg.Get(ps, "ca_bundle")
-	var found bool
-	if p.AccessKeyID, found = creds.Get(name, "aws_access_key_id"); found {
-		p.SecretAccessKey, _ = creds.Get(name, "aws_secret_access_key")
-	} else {
-		p.AccessKeyID, _ = cfg.Get(ps, "aws_access_key_id")
-		p.SecretAccessKey, _ = cfg.Get(ps, "aws_secret_access_key")
-	}
-	if p.ServicesName != "" {
-		for _, svc := range device.Services {
-			if u, ok := cfg.GetNested("services "+p.ServicesName, svc, "endpoint_url"); ok && u != "" {
-				p.Endpoints[svc] = u
-			}
-		}
-	}
-	if p.AccessKeyID == "" || p.Endpoints["sts"] == "" || strings.ContainsAny(p.AccessKeyID, " \t") {
+	p, ok := device.ProfileFrom(cfg, creds, name)
+	if !ok || (p.Region != "" && p.Region != device.Region) || p.AccessKeyID == "" || p.Endpoints["sts"] == "" {
 		return nil, false
 	}
 	return p, true
 }
 
-// peekFile parses the file at path; a missing file is empty.
-func peekFile(path string) (*awsfile.Doc, bool) {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return &awsfile.Doc{}, true
-	}
-	if err != nil {
-		return nil, false
-	}
-	d, err := awsfile.Parse(data)
-	if err != nil {
-		return nil, false
-	}
-	return d, true
-}

@@ -6,14 +6,10 @@ package device
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
-	"os"
-	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/config"
-
+	"github.com/snowsts/snowsts/pkg/awsfile"
 	"github.com/snowsts/snowsts/pkg/exitcode"
 )
 
@@ -38,42 +34,65 @@ type Profile struct {
 // Files names the two AWS shared files.
 type Files struct{ Config, Credentials string }
 
-// LoadProfile reads profile name with the AWS SDK's own shared-config loader, so
-// that snowsts sees exactly what the AWS CLI and SDKs will see. Environment
-// variables are ignored on purpose: the device profile is the source of truth.
+// LoadProfile reads profile name from the two shared files the way the AWS
+// SDKs and the AWS CLI read it: region, services, ca_bundle and keys from
+// [profile NAME] (or [default]) in the config file, keys from [NAME] in the
+// credentials file winning over the config file's, and each service's
+// endpoint_url from the profile's services section. Environment variables are
+// ignored on purpose: the device profile is the source of truth. It uses
+// pkg/awsfile's reader rather than the SDK's config loader, which would link
+// the SSO and sign-in clients into every run of credential-process; a test
+// holds the two readers to the same result.
 func LoadProfile(ctx context.Context, files Files, name string) (*Profile, error) {
 	hint := fmt.Sprintf("run `snowsts configure --profile %s` to set up the device profile", name)
-	for _, p := range []string{files.Config, files.Credentials} {
-		if _, err := os.Stat(p); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return nil, exitcode.New(exitcode.Config, fmt.Errorf("read %s: %w", p, err), "")
-		}
-	}
-	sc, err := config.LoadSharedConfigProfile(ctx, name, func(o *config.LoadSharedConfigOptions) {
-		o.ConfigFiles = []string{files.Config}
-		o.CredentialsFiles = []string{files.Credentials}
-	})
+	cfg, err := awsfile.Load(files.Config)
 	if err != nil {
-		var notExist config.SharedConfigProfileNotExistError
-		if errors.As(err, &notExist) {
-			return nil, exitcode.New(exitcode.Config, fmt.Errorf("profile %q is not in %s or %s", name, files.Config, files.Credentials), hint)
-		}
-		return nil, exitcode.New(exitcode.Config, fmt.Errorf("load profile %q: %w", name, err), hint)
+		return nil, configError(err)
 	}
-	p := &Profile{
-		Name:            name,
-		Region:          sc.Region,
-		ServicesName:    sc.ServicesSectionName,
-		Endpoints:       map[string]string{},
-		CABundle:        sc.CustomCABundle,
-		AccessKeyID:     sc.Credentials.AccessKeyID,
-		SecretAccessKey: sc.Credentials.SecretAccessKey,
+	creds, err := awsfile.Load(files.Credentials)
+	if err != nil {
+		return nil, configError(err)
 	}
-	for svc, kv := range sc.Services.ServiceValues {
-		if u := kv["endpoint_url"]; u != "" {
-			p.Endpoints[strings.ToLower(svc)] = u
-		}
+	p, ok := ProfileFrom(cfg, creds, name)
+	if !ok {
+		return nil, exitcode.New(exitcode.Config, fmt.Errorf("profile %q is not in %s or %s", name, files.Config, files.Credentials), hint)
 	}
 	return p, nil
+}
+
+// ProfileFrom reads profile name from parsed config and credentials files;
+// ok is false when neither file has it.
+func ProfileFrom(cfg, creds *awsfile.Doc, name string) (p *Profile, ok bool) {
+	ps := awsfile.ConfigSection(name)
+	if !cfg.Has(ps) && !creds.Has(name) {
+		return nil, false
+	}
+	p = &Profile{Name: name, Endpoints: map[string]string{}}
+	p.Region, _ = cfg.Get(ps, "region")
+	p.ServicesName, _ = cfg.Get(ps, "services")
+	p.CABundle, _ = cfg.Get(ps, "ca_bundle")
+	if id, found := creds.Get(name, "aws_access_key_id"); found {
+		p.AccessKeyID = id
+		p.SecretAccessKey, _ = creds.Get(name, "aws_secret_access_key")
+	} else {
+		p.AccessKeyID, _ = cfg.Get(ps, "aws_access_key_id")
+		p.SecretAccessKey, _ = cfg.Get(ps, "aws_secret_access_key")
+	}
+	if p.ServicesName != "" {
+		for _, svc := range Services {
+			if u, ok := cfg.GetNested("services "+p.ServicesName, svc, "endpoint_url"); ok && u != "" {
+				p.Endpoints[svc] = u
+			}
+		}
+	}
+	return p, true
+}
+
+func configError(err error) error {
+	if exitcode.Of(err) != exitcode.Failure {
+		return err
+	}
+	return exitcode.New(exitcode.Config, err, "")
 }
 
 // Endpoint returns the profile's endpoint for service, checked to be an
