@@ -181,7 +181,8 @@ func (f *factory) broker() (*broker.Broker, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &broker.Broker{Paths: f.paths(), Cache: c, Logger: f.logger, Now: f.now}, nil
+	warn := func(msg string) { fmt.Fprintf(f.io.ErrOut, "warning: %s\n", msg) }
+	return &broker.Broker{Paths: f.paths(), Cache: c, Logger: f.logger, Now: f.now, Warn: warn}, nil
 }
 
 // pickRole lists the device's roles on stderr and reads a choice.

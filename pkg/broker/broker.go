@@ -27,6 +27,9 @@ type Broker struct {
 	Now    func() time.Time
 	// MaxAttempts is passed to the device client (0: its default).
 	MaxAttempts int
+	// Warn receives warnings the operator must see, such as a pinned device
+	// certificate accepted for another name; nil sends them to Logger.
+	Warn func(msg string)
 }
 
 // Session is a set of temporary credentials and where they lead.
@@ -128,7 +131,7 @@ func (b *Broker) Cached(p *device.Profile, req Request) (*Session, bool) {
 }
 
 func (b *Broker) fetch(ctx context.Context, p *device.Profile, r profile.Role) (*session.Entry, error) {
-	c, err := device.NewClient(p, device.Options{Logger: b.Logger, MaxAttempts: b.MaxAttempts})
+	c, err := device.NewClient(p, device.Options{Logger: b.Logger, MaxAttempts: b.MaxAttempts, Warn: b.Warn})
 	if err != nil {
 		return nil, err
 	}
