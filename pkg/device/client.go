@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"sync"
 	"time"
@@ -20,7 +21,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
@@ -59,9 +59,10 @@ const SkewCorrection = 5 * time.Second
 
 // Client calls one device profile's STS and IAM.
 type Client struct {
-	profile *Profile
-	cfg     aws.Config
-	log     *slog.Logger
+	profile  *Profile
+	cfg      aws.Config
+	log      *slog.Logger
+	attempts int
 }
 
 // Options tune a Client.
@@ -113,7 +114,7 @@ func NewClient(p *Profile, o Options) (*Client, error) {
 		},
 		RetryMaxAttempts: attempts,
 	}
-	return &Client{profile: p, cfg: cfg, log: log}, nil
+	return &Client{profile: p, cfg: cfg, log: log, attempts: attempts}, nil
 }
 
 // httpClient is the SDK's buildable client with a connect timeout and, when the
@@ -397,29 +398,34 @@ type Role struct {
 	CreateDate         time.Time
 }
 
-// ListRoles lists every role through the device's IAM endpoint.
+// ListRoles lists every role through the device's IAM endpoint, page by page.
 func (c *Client) ListRoles(ctx context.Context) ([]Role, error) {
 	endpoint, err := c.profile.Endpoint("iam")
 	if err != nil {
 		return nil, err
 	}
-	client := iam.NewFromConfig(c.cfg, func(o *iam.Options) { o.BaseEndpoint = aws.String(endpoint) })
 	var roles []Role
-	p := iam.NewListRolesPaginator(client, &iam.ListRolesInput{})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
+	marker := ""
+	for page := 0; page < 10000; page++ {
+		form := url.Values{"Action": {"ListRoles"}, "Version": {"2010-05-08"}}
+		if marker != "" {
+			form.Set("Marker", marker)
+		}
+		var out listRolesResponse
+		if err := c.query(ctx, "iam", endpoint, form, &out); err != nil {
 			return nil, Classify(err, c.profile, "iam")
 		}
-		for _, r := range page.Roles {
+		for _, r := range out.Result.Roles {
+			created, _ := time.Parse(time.RFC3339, r.CreateDate)
 			roles = append(roles, Role{
-				RoleName:           aws.ToString(r.RoleName),
-				Arn:                aws.ToString(r.Arn),
-				Path:               aws.ToString(r.Path),
-				MaxSessionDuration: aws.ToInt32(r.MaxSessionDuration),
-				CreateDate:         aws.ToTime(r.CreateDate).UTC(),
+				RoleName: r.RoleName, Arn: r.Arn, Path: r.Path,
+				MaxSessionDuration: r.MaxSessionDuration, CreateDate: created.UTC(),
 			})
 		}
+		if !out.Result.IsTruncated || out.Result.Marker == "" || out.Result.Marker == marker {
+			break
+		}
+		marker = out.Result.Marker
 	}
 	return roles, nil
 }
