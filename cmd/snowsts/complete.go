@@ -120,3 +120,12 @@ func registerCompletions(f *factory, root *cobra.Command) {
 	}
 	walk(root)
 }
+
+// completionFiles maps each shell `snowsts completion` supports to the file
+// under completions/ that holds its script.
+var completionFiles = map[string]string{
+	"bash":       "snowsts.bash",
+	"zsh":        "snowsts.zsh",
+	"fish":       "snowsts.fish",
+	"powershell": "snowsts.ps1",
+}

@@ -1,3 +1,10 @@
+//go:build gendocs
+
+// The generator is built only with -tags gendocs (see .ci/generated), so that
+// cobra/doc and its markdown and YAML dependencies stay out of the snowsts
+// binary users run: their package initialisation would cost every
+// credential-process call a third of a millisecond.
+
 package main
 
 import (
@@ -14,21 +21,15 @@ import (
 	"github.com/snowsts/snowsts/pkg/exitcode"
 )
 
-// completionFiles maps each shell `snowsts completion` supports to the file
-// under completions/ that holds its script.
-var completionFiles = map[string]string{
-	"bash":       "snowsts.bash",
-	"zsh":        "snowsts.zsh",
-	"fish":       "snowsts.fish",
-	"powershell": "snowsts.ps1",
-}
-
 // Generated output lives in these directories under the repository root.
 const (
 	completionsDir = "completions"
 	manDir         = "docs/man"
 	cliDir         = "docs/cli"
 )
+
+// extraCommands are the commands of a gendocs build.
+func extraCommands(f *factory) []*cobra.Command { return []*cobra.Command{newGenDocsCmd(f)} }
 
 func newGenDocsCmd(f *factory) *cobra.Command {
 	var dir string
@@ -43,7 +44,7 @@ CLI reference). Files of commands that no longer exist are removed.
 
 The output does not depend on the environment, the clock or the version, so
 that CI can regenerate and fail when a committed file is stale (.ci/generated).`,
-		Example: `  go run ./cmd/snowsts gendocs --dir .
+		Example: `  go run -tags gendocs ./cmd/snowsts gendocs --dir .
   .ci/generated`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -55,27 +56,6 @@ that CI can regenerate and fail when a committed file is stale (.ci/generated).`
 	}
 	cmd.Flags().StringVar(&dir, "dir", ".", "repository root to write into")
 	return cmd
-}
-
-// docsRoot builds the command tree as a user with an empty environment sees
-// it, so that no default taken from the environment ends up in the docs.
-func docsRoot(out *bytes.Buffer) *cobra.Command {
-	f := &factory{
-		io:      &streams{In: strings.NewReader(""), Out: out, ErrOut: out, inFd: -1},
-		getenv:  func(string) string { return "" },
-		now:     func() time.Time { return time.Time{} },
-		version: "dev",
-	}
-	root := newRootCmd(f)
-	var mark func(c *cobra.Command)
-	mark = func(c *cobra.Command) {
-		c.DisableAutoGenTag = true
-		for _, s := range c.Commands() {
-			mark(s)
-		}
-	}
-	mark(root)
-	return root
 }
 
 // genDocs writes every generated file under dir.

@@ -132,8 +132,8 @@ nonsensical, 130 interrupted.`,
 		newRolesCmd(f, nil),
 		newDoctorCmd(f, nil),
 		newCompletionCmd(f),
-		newGenDocsCmd(f),
 	)
+	root.AddCommand(extraCommands(f)...)
 	registerCompletions(f, root) // --target-profile and --role-arn, on every command that has them
 	return root
 }
