@@ -64,6 +64,42 @@ func (f *factory) executable() (string, error) {
 }
 
 func newRootCmd(f *factory) *cobra.Command {
+	root := newBareRoot(f)
+	// One line a command; each lives in its own file.
+	root.AddCommand(
+		newVersionCmd(f),
+		newConfigureCmd(f, nil),
+		newAssumeCmd(f, nil),
+		newEnvCmd(f, nil),
+		newDemoCmd(f, nil),
+		newSimulateCmd(f, nil),
+		newCredentialProcessCmd(f, nil),
+		newExecCmd(f, nil),
+		newStatusCmd(f, nil),
+		newClearCmd(f, nil),
+		newRolesCmd(f, nil),
+		newDoctorCmd(f, nil),
+		newCompletionCmd(f),
+	)
+	root.AddCommand(extraCommands(f)...)
+	registerCompletions(f, root) // --target-profile and --role-arn, on every command that has them
+	return root
+}
+
+// newRootFor builds the tree a command line needs. credential-process, which
+// the AWS CLI and SDKs run again and again, gets a root with only itself: the
+// other commands' flags and help need not be built on its hot path.
+func newRootFor(f *factory, args []string) *cobra.Command {
+	if len(args) > 0 && args[0] == "credential-process" {
+		root := newBareRoot(f)
+		root.AddCommand(newCredentialProcessCmd(f, nil))
+		return root
+	}
+	return newRootCmd(f)
+}
+
+// newBareRoot is the root command with its global flags and no subcommands.
+func newBareRoot(f *factory) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "snowsts",
 		Short: "Temporary credentials from an AWS Snowball Edge device's local STS",
@@ -117,24 +153,6 @@ nonsensical, 130 interrupted.`,
 	root.SetErr(f.io.ErrOut)
 	root.CompletionOptions.HiddenDefaultCmd = true
 
-	// One line a command; each lives in its own file.
-	root.AddCommand(
-		newVersionCmd(f),
-		newConfigureCmd(f, nil),
-		newAssumeCmd(f, nil),
-		newEnvCmd(f, nil),
-		newDemoCmd(f, nil),
-		newSimulateCmd(f, nil),
-		newCredentialProcessCmd(f, nil),
-		newExecCmd(f, nil),
-		newStatusCmd(f, nil),
-		newClearCmd(f, nil),
-		newRolesCmd(f, nil),
-		newDoctorCmd(f, nil),
-		newCompletionCmd(f),
-	)
-	root.AddCommand(extraCommands(f)...)
-	registerCompletions(f, root) // --target-profile and --role-arn, on every command that has them
 	return root
 }
 
@@ -212,7 +230,7 @@ func validateProfileName(name string) error {
 // an error once, with at most one hint line.
 func run(ctx context.Context, args []string, io *streams, getenv func(string) string) int {
 	f := &factory{io: io, getenv: getenv, now: time.Now, version: version}
-	root := newRootCmd(f)
+	root := newRootFor(f, args)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
