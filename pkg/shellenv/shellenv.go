@@ -47,7 +47,6 @@ package shellenv
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/snowsts/snowsts/pkg/exitcode"
@@ -184,10 +183,22 @@ func entries(list string) int {
 	return n
 }
 
-var nameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+// validName reports whether name matches ^[A-Za-z_][A-Za-z0-9_]*$ (written
+// out rather than as a regexp, whose compilation every run of snowsts would pay
+// for at start-up).
+func validName(name string) bool {
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c == '_' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || i > 0 && c >= '0' && c <= '9' {
+			continue
+		}
+		return false
+	}
+	return name != ""
+}
 
 func checkName(name string) error {
-	if !nameRE.MatchString(name) {
+	if !validName(name) {
 		return fmt.Errorf("%w %q: want letters, digits and _, not starting with a digit", ErrInvalidName, name)
 	}
 	return nil
