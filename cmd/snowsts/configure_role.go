@@ -125,7 +125,7 @@ func runConfigureRole(ctx context.Context, o *configureRoleOptions) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(o.io.ErrOut, "Wrote profile %q: %s as %s through device profile %q, %ds sessions\nUse: aws --profile %s sts get-caller-identity\n",
+	fmt.Fprintf(o.io.ErrOut, "Wrote profile %q: %s as %s through device profile %q, %ds sessions\nUse: aws --profile %s iam list-roles\n",
 		o.name, role.RoleARN, role.SessionName, f.profile, role.DurationSeconds, o.name)
 	return nil
 }

@@ -62,7 +62,7 @@ in the terminal's foreground, where the terminal already sent them to CMD
 while CMD runs: for long jobs use a credential_process profile instead.`,
 		Example: `  snowsts exec -- aws s3 ls
   snowsts exec --target-profile snow-admin -- terraform apply
-  snowsts exec --role-arn arn:aws:iam::123456789012:role/admin -- sh -c 'aws sts get-caller-identity'`,
+  snowsts exec --role-arn arn:aws:iam::123456789012:role/admin -- sh -c 'aws s3 ls'`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return exitcode.New(exitcode.Usage, errors.New("missing the command to run"), "usage: snowsts exec [flags] -- CMD [ARGS...]")
