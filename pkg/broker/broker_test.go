@@ -3,13 +3,13 @@ package broker
 import (
 	"context"
 	"errors"
-	"net/http/httptest"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/snowsts/snowsts/pkg/awsfile"
 	"github.com/snowsts/snowsts/pkg/devicesim"
+	"github.com/snowsts/snowsts/pkg/devicesim/simtest"
 	"github.com/snowsts/snowsts/pkg/exitcode"
 	"github.com/snowsts/snowsts/pkg/profile"
 	"github.com/snowsts/snowsts/pkg/session"
@@ -21,26 +21,17 @@ const adminARN = "arn:aws:iam::123456789012:role/admin"
 // broker over temp files.
 func setup(t *testing.T) (*Broker, *devicesim.Device) {
 	t.Helper()
-	st, err := devicesim.DefaultState()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dev, err := devicesim.New(st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(dev)
-	t.Cleanup(srv.Close)
+	sim := simtest.Start(t, simtest.Options{})
 	dir := t.TempDir()
 	paths := awsfile.Paths{Config: filepath.Join(dir, "config"), Credentials: filepath.Join(dir, "credentials")}
-	_, err = profile.WriteDevice(context.Background(), paths, profile.Device{
-		Name: "snow", Endpoints: map[string]string{"sts": srv.URL, "iam": srv.URL},
-		AccessKeyID: st.Users[0].AccessKeyID, SecretAccessKey: st.Users[0].SecretAccessKey,
+	_, err := profile.WriteDevice(context.Background(), paths, profile.Device{
+		Name: "snow", Endpoints: map[string]string{"sts": sim.URL, "iam": sim.URL},
+		AccessKeyID: sim.Banner.AccessKeyID, SecretAccessKey: sim.Banner.SecretAccessKey,
 	}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Broker{Paths: paths, Cache: session.New(filepath.Join(dir, "cache"))}, dev
+	return &Broker{Paths: paths, Cache: session.New(filepath.Join(dir, "cache"))}, sim.Device
 }
 
 func role() profile.Role {

@@ -55,4 +55,3 @@ func (b *Broker) peekDevice(name string) (*device.Profile, bool) {
 	}
 	return p, true
 }
-

@@ -3,33 +3,23 @@ package device
 import (
 	"context"
 	"net"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/snowsts/snowsts/pkg/devicesim"
+	"github.com/snowsts/snowsts/pkg/devicesim/simtest"
 	"github.com/snowsts/snowsts/pkg/exitcode"
 )
 
 // newDevice starts a simulated device and returns a profile that reaches it.
 func newDevice(t *testing.T) (*devicesim.Device, *Profile) {
 	t.Helper()
-	st, err := devicesim.DefaultState()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dev, err := devicesim.New(st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(dev)
-	t.Cleanup(srv.Close)
-	u := st.Users[0]
-	return dev, &Profile{
+	sim := simtest.Start(t, simtest.Options{})
+	return sim.Device, &Profile{
 		Name: "snow", Region: Region, ServicesName: "snow",
-		Endpoints:   map[string]string{"sts": srv.URL, "iam": srv.URL},
-		AccessKeyID: u.AccessKeyID, SecretAccessKey: u.SecretAccessKey,
+		Endpoints:   map[string]string{"sts": sim.URL, "iam": sim.URL},
+		AccessKeyID: sim.Banner.AccessKeyID, SecretAccessKey: sim.Banner.SecretAccessKey,
 	}
 }
 

@@ -25,7 +25,7 @@ const shutdownGrace = 5 * time.Second
 func Serve(ctx context.Context, ln net.Listener, h http.Handler, cert *tls.Certificate) error {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	if cert != nil {
-		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{*cert}, MinVersion: tls.VersionTLS12}
+		srv.TLSConfig = ServerTLSConfig(*cert)
 		ln = tls.NewListener(ln, srv.TLSConfig)
 	}
 	errc := make(chan error, 1)
@@ -91,4 +91,9 @@ func NewSelfSignedCert(host string) (tls.Certificate, []byte, error) {
 	}
 	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, certPEM, nil
+}
+
+// ServerTLSConfig is the TLS configuration the simulated device serves with.
+func ServerTLSConfig(cert tls.Certificate) *tls.Config {
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 }

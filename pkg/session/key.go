@@ -9,8 +9,8 @@ import (
 // Key identifies one session: which device, which long-term key, which role, under which
 // session name and for how long. Two invocations with equal keys share a cache entry.
 type Key struct {
-	Endpoint        string // the device's STS endpoint URL
-	AccessKeyID     string // the device's long-term access key id; only its fingerprint is stored
+	Endpoint    string // the device's STS endpoint URL
+	AccessKeyID string // the device's long-term access key id; only its fingerprint is stored
 	// SecretAccessKey, when set, is mixed into the fingerprint, so that a
 	// profile whose secret is wrong or was changed never shares a session
 	// with the right one. It is never stored.
