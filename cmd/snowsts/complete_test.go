@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,7 +11,7 @@ import (
 	"time"
 
 	"github.com/snowsts/snowsts/pkg/awsfile"
-	"github.com/snowsts/snowsts/pkg/devicesim"
+	"github.com/snowsts/snowsts/pkg/devicesim/simtest"
 	"github.com/snowsts/snowsts/pkg/profile"
 	"github.com/snowsts/snowsts/pkg/session"
 )
@@ -28,17 +27,8 @@ const cachedOnlyRole = "arn:aws:iam::123456789012:role/cached-only"
 func completionEnv(t *testing.T) (env []string, deviceRoles []string) {
 	t.Helper()
 	dir := t.TempDir()
-	st, err := devicesim.DefaultState()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dev, err := devicesim.New(st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(dev)
-	t.Cleanup(srv.Close)
-	b := dev.Banner(srv.URL)
+	sim := simtest.Start(t, simtest.Options{})
+	srv, b := sim.Server, sim.Banner
 
 	paths := awsfile.Paths{Config: filepath.Join(dir, "config"), Credentials: filepath.Join(dir, "credentials")}
 	if err := os.WriteFile(paths.Config, []byte("[profile work]\nregion = us-east-1\n\n"), 0o600); err != nil {
@@ -51,7 +41,7 @@ func completionEnv(t *testing.T) (env []string, deviceRoles []string) {
 	}
 	cacheDir := filepath.Join(dir, "cache")
 	c := session.New(cacheDir)
-	err = c.Put(session.Key{Endpoint: srv.URL, AccessKeyID: b.AccessKeyID, RoleARN: cachedOnlyRole, SessionName: "snowsts-tester", DurationSeconds: 3600},
+	err := c.Put(session.Key{Endpoint: srv.URL, AccessKeyID: b.AccessKeyID, RoleARN: cachedOnlyRole, SessionName: "snowsts-tester", DurationSeconds: 3600},
 		&session.Entry{Profile: "snow", Credentials: session.Credentials{AccessKeyID: "ASIACACHEDONLY000001", SecretAccessKey: "cached-secret",
 			SessionToken: "cached-token", Expiration: time.Now().Add(time.Hour)}})
 	if err != nil {

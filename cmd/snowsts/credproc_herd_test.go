@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/snowsts/snowsts/pkg/awsfile"
 	"github.com/snowsts/snowsts/pkg/devicesim"
+	"github.com/snowsts/snowsts/pkg/devicesim/simtest"
 	"github.com/snowsts/snowsts/pkg/profile"
 )
 
@@ -42,34 +42,30 @@ func (h *herdSetup) open() { h.once.Do(func() { close(h.gate) }) }
 
 func newHerdSetup(t *testing.T, dir string) *herdSetup {
 	t.Helper()
-	st, err := devicesim.DefaultState()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dev, err := devicesim.New(st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := &herdSetup{dev: dev, gate: make(chan struct{})}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !strings.HasPrefix(r.URL.Path, devicesim.ControlPrefix) {
-			select {
-			case <-h.gate:
-			case <-time.After(20 * time.Second):
+	h := &herdSetup{gate: make(chan struct{})}
+	// The device holds every request until the herd is let go.
+	sim := simtest.Start(t, simtest.Options{Wrap: func(dev http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !strings.HasPrefix(r.URL.Path, devicesim.ControlPrefix) {
+				select {
+				case <-h.gate:
+				case <-time.After(20 * time.Second):
+				}
 			}
-		}
-		dev.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
+			dev.ServeHTTP(w, r)
+		})
+	}})
+	h.dev = sim.Device
+	srv := sim.Server
 	t.Cleanup(h.open)
-	h.role = dev.Banner(srv.URL).Roles[0]
+	h.role = sim.Banner.Roles[0]
 
 	h.exe = installSnowsts(t, dir)
 	home := t.TempDir()
 	h.paths = awsfile.Paths{Config: filepath.Join(home, ".aws", "config"), Credentials: filepath.Join(home, ".aws", "credentials")}
 	if _, err := profile.WriteDevice(context.Background(), h.paths, profile.Device{
 		Name: "snow", Endpoints: map[string]string{"sts": srv.URL, "iam": srv.URL},
-		AccessKeyID: st.Users[0].AccessKeyID, SecretAccessKey: st.Users[0].SecretAccessKey,
+		AccessKeyID: sim.Banner.AccessKeyID, SecretAccessKey: sim.Banner.SecretAccessKey,
 	}, false); err != nil {
 		t.Fatal(err)
 	}
