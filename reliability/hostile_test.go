@@ -83,10 +83,10 @@ func TestHostileDevice(t *testing.T) {
 
 			for _, shell := range []string{"bash", "zsh", "sh", "fish", "powershell", "cmd"} {
 				r := s.run(t, 30*time.Second, "", snowstsBin, "env", "--shell", shell, "--role-arn", d.role)
-				// A refusal is exit 5 (the device's reply), or for cmd exit 3: pkg/shellenv
-				// classes a value the chosen shell cannot carry as configuration,
-				// with the hint to use --shell powershell.
-				refused := r.code == 5 || (shell == "cmd" && r.code == 3)
+				// A refusal is exit 5: the device's reply is at fault, whether
+				// snowsts refuses the credentials outright or the chosen shell
+				// cannot carry them.
+				refused := r.code == 5
 				switch {
 				case refused:
 					if r.stdout != "" {

@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
 
+	"github.com/snowsts/snowsts/pkg/broker"
+	"github.com/snowsts/snowsts/pkg/exitcode"
 	"github.com/snowsts/snowsts/pkg/shellenv"
 )
 
@@ -81,7 +84,7 @@ func runEnv(ctx context.Context, o *envOptions) error {
 	}
 	script, err := shellenv.Export(sh, sessionVars(s))
 	if err != nil {
-		return err
+		return deviceValueError(sh, s, err)
 	}
 	if _, err := io.WriteString(o.io.Out, script); err != nil {
 		return err
@@ -89,4 +92,23 @@ func runEnv(ctx context.Context, o *envOptions) error {
 	fmt.Fprintf(o.io.ErrOut, "# %s as %s, expires %s (in %s), from %s\n", s.Role.RoleARN, s.Role.SessionName,
 		s.Credentials.Expiration.UTC().Format("2006-01-02T15:04:05Z"), humanDuration(s.Credentials.Expiration.Sub(o.f.now())), s.Source)
 	return nil
+}
+
+// deviceValueError reclassifies a value the shell cannot carry: when it is one
+// of the credentials the device sent, the device's reply is at fault (exit 5,
+// as for credentials with control characters); otherwise the value came from
+// the AWS files (exit 3).
+func deviceValueError(sh shellenv.Shell, s *broker.Session, err error) error {
+	if !errors.Is(err, shellenv.ErrUnsafeValue) {
+		return err
+	}
+	c := s.Credentials
+	for _, v := range []string{c.AccessKeyID, c.SecretAccessKey, c.SessionToken} {
+		if _, qerr := shellenv.Quote(sh, v); qerr != nil {
+			return exitcode.New(exitcode.Unreachable,
+				fmt.Errorf("the device's credentials hold characters that %s cannot carry safely; refusing to print them", sh),
+				"use --shell powershell (or bash, zsh, fish), or snowsts exec / credential_process, which need no quoting")
+		}
+	}
+	return err
 }
