@@ -5,16 +5,23 @@
 // These files belong to the user, so every byte snowsts does not own survives an
 // edit exactly: comments ('#' and ';'), blank lines, spacing, "key=value" written
 // without spaces, nested blocks (s3 = / addressing_style = path), section order,
-// CRLF line endings, a byte-order mark and a missing final newline. gopkg.in/ini.v1
-// is used only to validate a file (its writer reformats the whole file); edits are
-// made on a line model ([Doc]) whose classification of lines mirrors ini.v1's
-// parser with AllowNestedValues, IgnoreInlineComment, IgnoreContinuation and
-// PreserveSurroundedQuote (the AWS CLI keeps '#', quotes and backslashes as part
-// of a value too). After every edit the result is parsed again and the edit is
-// refused if any line it did not write would change meaning (for example an
-// indented line that would become a nested value, or an indented key that the
-// AWS CLI reads as the continuation of the key above it and that would get a new
-// neighbour); such edits leave the Doc as it was.
+// CRLF line endings, a byte-order mark and a missing final newline. Edits are
+// made on a line model ([Doc]) whose classification of lines mirrors
+// gopkg.in/ini.v1's parser with AllowNestedValues, IgnoreInlineComment,
+// IgnoreContinuation and PreserveSurroundedQuote (the AWS CLI keeps '#', quotes
+// and backslashes as part of a value too); a fuzz test holds the two readers
+// together, so reading a file does not run ini.v1 (its writer reformats the
+// whole file and is never used). After every edit the lines it can affect are
+// parsed again, by the line model and by ini.v1: from the header of the first
+// section it touches to the first header after it that is still a header (the
+// parser's state starts over at a header, so nothing later can change). The
+// edit is refused if any line it did not write would change meaning (for
+// example an indented line that would become a nested value, or an indented key
+// that the AWS CLI reads as the continuation of the key above it and that would
+// get a new neighbour); such edits leave the Doc as it was. Look-ups go through
+// an index of the section headers, so an edit costs the size of its section,
+// not of the file, and the last few files parsed are remembered (by content)
+// for the next read of the same bytes.
 //
 // Repeated sections and repeated keys (the AWS CLI refuses both; ini.v1 and the
 // Go SDK merge them, the last value winning) are read like ini.v1 reads them, and
@@ -61,6 +68,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -144,7 +152,7 @@ type line struct {
 	value   string // kKey: value as ini.v1 reads it; kNested: text after '='
 	valAt   int    // kKey and kNested with '=': byte offset in text where the value part starts
 	hasEq   bool   // kNested: the line has '='
-	parent  int    // kNested: index of the parent key line
+	up      int    // kNested: how many lines above it its parent key line is (> 0)
 }
 
 // Doc is a parsed AWS config or credentials file that can be edited without
@@ -154,16 +162,150 @@ type Doc struct {
 	lines   []line
 	eol     string
 	finalNL bool
+	// shared says lines is shared with other Docs (see parseMemo): an edit
+	// copies it first.
+	shared bool
+	// idx locates the section headers; nil until needed. It is never
+	// changed once built (an edit makes a new one), so Docs may share it.
+	idx *index
+}
+
+// index locates the section headers of a Doc, so that a look-up reads one
+// section instead of the whole file.
+type index struct {
+	heads []int          // line indexes of the headers, in file order
+	first map[string]int // section name -> position in heads of its first header
+	next  []int          // position in heads -> position of the section's next header, or -1
+}
+
+func newIndex(ls []line, heads []int) *index {
+	x := &index{heads: heads, first: make(map[string]int, len(heads)), next: make([]int, len(heads))}
+	last := make(map[string]int)
+	for k, h := range heads {
+		x.next[k] = -1
+		name := ls[h].section
+		if p, ok := last[name]; ok {
+			x.next[p] = k
+		} else {
+			x.first[name] = k
+		}
+		last[name] = k
+	}
+	return x
+}
+
+// has reports whether section has a header.
+func (x *index) has(section string) bool {
+	_, ok := x.first[section]
+	return ok
+}
+
+var emptyIndex = &index{}
+
+// index returns d's index, building it if needed.
+func (d *Doc) index() *index {
+	if d.idx != nil {
+		return d.idx
+	}
+	if len(d.lines) == 0 {
+		return emptyIndex
+	}
+	var heads []int
+	for i := range d.lines {
+		if d.lines[i].kind == kHeader {
+			heads = append(heads, i)
+		}
+	}
+	d.idx = newIndex(d.lines, heads)
+	return d.idx
+}
+
+// spans calls fn with the line range [start, end) of every copy of section
+// (header included), in file order, until fn returns false.
+func (d *Doc) spans(section string, fn func(start, end int) bool) {
+	x := d.index()
+	k, ok := x.first[normSection(section)]
+	for ; ok && k >= 0; k = x.next[k] {
+		end := len(d.lines)
+		if k+1 < len(x.heads) {
+			end = x.heads[k+1]
+		}
+		if !fn(x.heads[k], end) {
+			return
+		}
+	}
 }
 
 // Parse parses data. A malformed file gives an error that names the line and
 // carries exit code Config.
 func Parse(data []byte) (*Doc, error) {
+	return parseMemoized(data, true)
+}
+
+// parseMemoized parses data, answering from the memo when it can and, when
+// remember is set, remembering the result. A Doc about to be edited is not
+// worth remembering: its first edit would copy it.
+func parseMemoized(data []byte, remember bool) (*Doc, error) {
+	if d := memo.get(data); d != nil {
+		return d, nil
+	}
 	d, err := parse(data)
 	if err != nil {
 		return nil, exitcode.New(exitcode.Config, fmt.Errorf("parse: %w", err), parseHint)
 	}
+	if remember {
+		d = memo.put(string(data), d)
+	}
 	return d, nil
+}
+
+// parseMemo keeps the last files parsed: one run of snowsts reads the same
+// file several times (to check, to load the device profile, to update it), and
+// a file of 30,000 profiles takes milliseconds to parse. A hit is a Doc that
+// shares the parsed lines with the memo until its first edit copies them.
+type parseMemo struct {
+	mu      sync.Mutex
+	entries [4]memoEntry
+	next    int
+}
+
+type memoEntry struct {
+	data string
+	d    *Doc
+}
+
+// memoMin is the smallest file worth remembering.
+const memoMin = 4 << 10
+
+var memo parseMemo
+
+func (m *parseMemo) get(data []byte) *Doc {
+	if len(data) < memoMin {
+		return nil
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, e := range m.entries {
+		if e.d != nil && e.data == string(data) {
+			c := *e.d
+			return &c
+		}
+	}
+	return nil
+}
+
+func (m *parseMemo) put(data string, d *Doc) *Doc {
+	if len(data) < memoMin {
+		return d
+	}
+	d.index()
+	d.shared = true
+	c := *d
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.entries[m.next] = memoEntry{data: data, d: &c}
+	m.next = (m.next + 1) % len(m.entries)
+	return d
 }
 
 // iniOptions are the ini.v1 options that match how the AWS CLI reads a value.
@@ -189,111 +331,136 @@ func parse(data []byte) (*Doc, error) {
 	}
 	d.bom = string(data[:len(data)-len(rest)])
 	s := string(rest)
-	if s != "" {
-		d.finalNL = strings.HasSuffix(s, "\n")
-		s = strings.TrimSuffix(s, "\n")
-		pieces := strings.Split(s, "\n")
-		for i, t := range pieces {
-			l := line{text: t, eol: "\n", orig: i}
-			switch {
-			case i == len(pieces)-1 && !d.finalNL:
-				l.eol = ""
-			case strings.HasSuffix(t, "\r"):
-				l.text, l.eol = t[:len(t)-1], "\r\n"
-			}
-			d.lines = append(d.lines, l)
+	if s == "" {
+		return d, nil
+	}
+	d.finalNL = strings.HasSuffix(s, "\n")
+	d.lines = make([]line, 0, strings.Count(s, "\n")+1)
+	var c classifier
+	var heads []int
+	for i, start := 0, 0; start < len(s); i++ {
+		end := len(s)
+		if nl := strings.IndexByte(s[start:], '\n'); nl >= 0 {
+			end = start + nl + 1
 		}
-		for _, l := range d.lines {
-			if l.eol != "" {
-				d.eol = l.eol
-				break
-			}
+		raw := s[start:end]
+		l := line{text: raw, orig: i}
+		switch {
+		case strings.HasSuffix(raw, "\r\n"):
+			l.text, l.eol = raw[:len(raw)-2], "\r\n"
+		case strings.HasSuffix(raw, "\n"):
+			l.text, l.eol = raw[:len(raw)-1], "\n"
+		}
+		d.lines = append(d.lines, l)
+		if err := c.step(d.lines, i, raw, i+1); err != nil {
+			return nil, err
+		}
+		if d.lines[i].kind == kHeader {
+			heads = append(heads, i)
+		}
+		start = end
+	}
+	for _, l := range d.lines {
+		if l.eol != "" {
+			d.eol = l.eol
+			break
 		}
 	}
-	if err := d.classify(); err != nil {
-		return nil, err
-	}
-	if err := validateINI(data, d); err != nil {
-		return nil, err
-	}
+	d.idx = newIndex(d.lines, heads)
 	return d, nil
 }
 
-// validateINI checks that ini.v1 accepts data too. Its messages quote the line,
-// which may hold a secret, so only the line number is reported: the shortest
-// failing prefix of whole lines.
-func validateINI(data []byte, d *Doc) error {
-	if _, err := ini.LoadSources(iniOptions, data); err == nil {
+// validateINI checks that ini.v1 accepts the lines ls (preceded by bom) too.
+// Its messages quote the line, which may hold a secret, so only the line
+// number is reported, counted from first: the shortest failing prefix of
+// whole lines.
+func validateINI(bom string, ls []line, first int) error {
+	var b strings.Builder
+	b.WriteString(bom)
+	for _, l := range ls {
+		b.WriteString(l.text)
+		b.WriteString(l.eol)
+	}
+	if _, err := ini.LoadSources(iniOptions, []byte(b.String())); err == nil {
 		return nil
 	}
-	prefix := []byte(d.bom)
-	for i, l := range d.lines {
+	prefix := []byte(bom)
+	for i, l := range ls {
 		prefix = append(prefix, l.text...)
 		prefix = append(prefix, l.eol...)
 		if _, err := ini.LoadSources(iniOptions, prefix); err != nil {
-			return &ParseError{Line: i + 1, Msg: "not valid INI"}
+			return &ParseError{Line: first + i, Msg: "not valid INI"}
 		}
 	}
-	return &ParseError{Line: len(d.lines), Msg: "not valid INI"}
+	return &ParseError{Line: first + len(ls) - 1, Msg: "not valid INI"}
 }
 
 func isSpaceTab(b byte) bool { return b == ' ' || b == '\t' }
 
-// classify assigns kinds, sections, keys and values, following ini.v1's parser.
-func (d *Doc) classify() error {
-	section := ""
-	inSection := false
-	lastEmpty := false
-	lastKey := -1
-	for i := range d.lines {
-		l := &d.lines[i]
-		l.kind, l.section, l.key, l.value, l.valAt, l.hasEq, l.parent = kBlank, section, "", "", 0, false, -1
-		raw := l.text + l.eol
-		if lastEmpty && raw != "" && isSpaceTab(raw[0]) {
-			l.kind, l.parent = kNested, lastKey
-			if eq := strings.IndexByte(l.text, '='); eq >= 0 {
-				l.hasEq = true
-				l.key = strings.TrimSpace(l.text[:eq])
-				l.valAt = eq + 1
-				l.value = strings.TrimSpace(l.text[eq+1:])
-			}
-			continue
+// classifier assigns kinds, sections, keys and values to lines one at a time,
+// following ini.v1's parser. Its state is reset by every section header, so a
+// run that starts at a header (or at the top of the file) classifies the lines
+// as a run over the whole file does.
+type classifier struct {
+	section   string
+	inSection bool
+	lastEmpty bool
+	lastKey   int // index in the slice of the last key line
+}
+
+// step classifies ls[i], whose text and line ending are raw; lineNo is its
+// 1-based number for errors.
+func (c *classifier) step(ls []line, i int, raw string, lineNo int) error {
+	l := &ls[i]
+	l.kind, l.section, l.key, l.value, l.valAt, l.hasEq, l.up = kBlank, c.section, "", "", 0, false, 0
+	if c.lastEmpty && raw != "" && isSpaceTab(raw[0]) {
+		if ls[c.lastKey].key == "-" {
+			// ini.v1 numbers a key named "-" and refuses a nested block under it.
+			return &ParseError{Line: lineNo, Msg: `nested value under the key "-"`}
 		}
-		trimmed := strings.TrimLeftFunc(raw, unicode.IsSpace)
-		lead := len(raw) - len(trimmed)
-		switch {
-		case trimmed == "":
-			continue
-		case trimmed[0] == '#' || trimmed[0] == ';':
-			l.kind = kComment
-			continue
-		case trimmed[0] == '[':
-			closeAt := strings.LastIndexByte(trimmed, ']')
-			if closeAt < 0 {
-				return &ParseError{Line: i + 1, Msg: "section header without ']'"}
-			}
-			name := normSection(trimmed[1:closeAt])
-			if name == "" {
-				return &ParseError{Line: i + 1, Msg: "empty section name"}
-			}
-			section, inSection, lastEmpty = name, true, false
-			l.kind, l.section = kHeader, name
-			continue
+		l.kind, l.up = kNested, i-c.lastKey
+		if eq := strings.IndexByte(l.text, '='); eq >= 0 {
+			l.hasEq = true
+			l.key = strings.TrimSpace(l.text[:eq])
+			l.valAt = eq + 1
+			l.value = strings.TrimSpace(l.text[eq+1:])
 		}
-		if !inSection {
-			return &ParseError{Line: i + 1, Msg: "key outside any section (the AWS CLI refuses such a file)"}
-		}
-		name, off, msg := readKeyName(trimmed)
-		if msg != "" {
-			return &ParseError{Line: i + 1, Msg: msg}
-		}
-		value, msg := readValue(trimmed[off:])
-		if msg != "" {
-			return &ParseError{Line: i + 1, Msg: fmt.Sprintf("key %q: %s", name, msg)}
-		}
-		l.kind, l.key, l.value, l.valAt = kKey, name, value, lead+off
-		lastEmpty, lastKey = value == "", i
+		return nil
 	}
+	trimmed := strings.TrimLeftFunc(raw, unicode.IsSpace)
+	lead := len(raw) - len(trimmed)
+	switch {
+	case trimmed == "":
+		return nil
+	case trimmed[0] == '#' || trimmed[0] == ';':
+		l.kind = kComment
+		return nil
+	case trimmed[0] == '[':
+		closeAt := strings.LastIndexByte(trimmed, ']')
+		if closeAt < 0 {
+			return &ParseError{Line: lineNo, Msg: "section header without ']'"}
+		}
+		name := normSection(trimmed[1:closeAt])
+		if name == "" {
+			return &ParseError{Line: lineNo, Msg: "empty section name"}
+		}
+		c.section, c.inSection, c.lastEmpty = name, true, false
+		l.kind, l.section = kHeader, name
+		return nil
+	}
+	if !c.inSection {
+		return &ParseError{Line: lineNo, Msg: "key outside any section (the AWS CLI refuses such a file)"}
+	}
+	name, off, msg := readKeyName(trimmed)
+	if msg != "" {
+		return &ParseError{Line: lineNo, Msg: msg}
+	}
+	value, msg := readValue(trimmed[off:])
+	if msg != "" {
+		return &ParseError{Line: lineNo, Msg: fmt.Sprintf("key %q: %s", name, msg)}
+	}
+	l.kind, l.key, l.value, l.valAt = kKey, name, value, lead+off
+	c.lastEmpty, c.lastKey = value == "", i
 	return nil
 }
 
@@ -360,27 +527,45 @@ func readValue(s string) (string, string) {
 
 // normSection trims a header name and collapses inner runs of white space, so
 // that "[profile  snow ]" and "[profile snow]" name the same section.
-func normSection(s string) string { return strings.Join(strings.Fields(s), " ") }
+func normSection(s string) string {
+	simple := s != "" && s[0] != ' ' && s[len(s)-1] != ' '
+	for i := 0; simple && i < len(s); i++ {
+		switch b := s[i]; {
+		case b >= utf8.RuneSelf, b == '\t', b == '\n', b == '\v', b == '\f', b == '\r':
+			simple = false
+		case b == ' ' && s[i+1] == ' ':
+			simple = false
+		}
+	}
+	if simple {
+		return s
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
 
 // Bytes returns the file's content.
 func (d *Doc) Bytes() []byte {
-	var b bytes.Buffer
-	b.WriteString(d.bom)
-	for _, l := range d.lines {
-		b.WriteString(l.text)
-		b.WriteString(l.eol)
+	n := len(d.bom)
+	for i := range d.lines {
+		n += len(d.lines[i].text) + len(d.lines[i].eol)
 	}
-	return b.Bytes()
+	b := make([]byte, 0, n)
+	b = append(b, d.bom...)
+	for i := range d.lines {
+		b = append(b, d.lines[i].text...)
+		b = append(b, d.lines[i].eol...)
+	}
+	return b
 }
 
 // Sections returns the section names in the order of their first header.
 func (d *Doc) Sections() []string {
 	var out []string
-	seen := map[string]bool{}
-	for _, l := range d.lines {
-		if l.kind == kHeader && !seen[l.section] {
-			seen[l.section] = true
-			out = append(out, l.section)
+	x := d.index()
+	for k, h := range x.heads {
+		name := d.lines[h].section
+		if x.first[name] == k {
+			out = append(out, name)
 		}
 	}
 	return out
@@ -388,25 +573,21 @@ func (d *Doc) Sections() []string {
 
 // Has reports whether the file has a section named section.
 func (d *Doc) Has(section string) bool {
-	section = normSection(section)
-	for _, l := range d.lines {
-		if l.kind == kHeader && l.section == section {
-			return true
-		}
-	}
-	return false
+	return d.index().has(normSection(section))
 }
 
 // keyLines returns the indexes of the top-level lines of key in section, in order.
 // Key names compare case-insensitively, as the SDKs lower-case them.
 func (d *Doc) keyLines(section, key string) []int {
-	section = normSection(section)
 	var out []int
-	for i, l := range d.lines {
-		if l.kind == kKey && l.section == section && strings.EqualFold(l.key, key) {
-			out = append(out, i)
+	d.spans(section, func(start, end int) bool {
+		for i := start + 1; i < end; i++ {
+			if l := &d.lines[i]; l.kind == kKey && strings.EqualFold(l.key, key) {
+				out = append(out, i)
+			}
 		}
-	}
+		return true
+	})
 	return out
 }
 
@@ -415,11 +596,11 @@ func (d *Doc) keyLines(section, key string) []int {
 func (d *Doc) childLines(p int, key string) []int {
 	var out []int
 	for i := p + 1; i < len(d.lines); i++ {
-		l := d.lines[i]
+		l := &d.lines[i]
 		if l.kind == kBlank || l.kind == kComment {
 			continue
 		}
-		if l.kind != kNested || l.parent != p {
+		if l.kind != kNested || i-l.up != p {
 			break
 		}
 		if key == "" || l.hasEq && strings.EqualFold(l.key, key) {
@@ -455,13 +636,15 @@ func (d *Doc) GetNested(section, parent, key string) (string, bool) {
 // Keys returns the top-level keys of section with lower-cased names, as the SDKs
 // see them; the last of a repeated key wins. A key with a nested block has "".
 func (d *Doc) Keys(section string) map[string]string {
-	section = normSection(section)
 	out := map[string]string{}
-	for _, l := range d.lines {
-		if l.kind == kKey && l.section == section {
-			out[strings.ToLower(l.key)] = l.value
+	d.spans(section, func(start, end int) bool {
+		for i := start + 1; i < end; i++ {
+			if l := &d.lines[i]; l.kind == kKey {
+				out[strings.ToLower(l.key)] = l.value
+			}
 		}
-	}
+		return true
+	})
 	return out
 }
 

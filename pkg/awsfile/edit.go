@@ -2,6 +2,8 @@ package awsfile
 
 import (
 	"fmt"
+	"slices"
+	"sort"
 	"strings"
 )
 
@@ -27,13 +29,16 @@ func (d *Doc) removeKey(p *plan, i int) {
 
 // lastContent is the index of the last header, key or nested line of section, or -1.
 func (d *Doc) lastContent(section string) int {
-	section = normSection(section)
 	last := -1
-	for i, l := range d.lines {
-		if l.section == section && (l.kind == kHeader || l.kind == kKey || l.kind == kNested) {
-			last = i
+	d.spans(section, func(start, end int) bool {
+		for i := end - 1; i >= start; i-- {
+			if k := d.lines[i].kind; k == kHeader || k == kKey || k == kNested {
+				last = i
+				break
+			}
 		}
-	}
+		return true
+	})
 	return last
 }
 
@@ -208,15 +213,13 @@ func (d *Doc) DeleteNested(section, parent, key string) error {
 // blank lines after it. Comments after its last key stay, as they usually
 // describe the next section. The managed mark is a key, so it goes too.
 func (d *Doc) DeleteSection(section string) error {
-	name := normSection(section)
 	p := newPlan()
 	n := len(d.lines)
-	for h, l := range d.lines {
-		if l.kind != kHeader || l.section != name {
-			continue
-		}
+	var heads []int
+	d.spans(section, func(start, _ int) bool { heads = append(heads, start); return true })
+	for _, h := range heads {
 		e := h
-		for i := h + 1; i < n && d.lines[i].section == name && d.lines[i].kind != kHeader; i++ {
+		for i := h + 1; i < n && d.lines[i].kind != kHeader; i++ {
 			if k := d.lines[i].kind; k == kKey || k == kNested {
 				e = i
 			}
@@ -248,12 +251,50 @@ func checkEdit(section, key string) error {
 	return checkKey(key)
 }
 
-// apply carries out p on a copy of d, checks that every line the edit did not
-// write keeps its meaning and that ok holds, and only then replaces d's lines.
+// apply carries out p on a copy of the lines it changes, checks that every
+// line the edit did not write keeps its meaning and that ok holds, and only
+// then puts the new lines in d. Only a region is read again: from the header
+// of the first section the edit touches to the first header after its last
+// change that is a header before and after the edit (the parser's state is
+// reset by a header, so nothing after it can change meaning).
 func (d *Doc) apply(op string, p *plan, ok func(*Doc) bool) error {
+	n := len(d.lines)
+	lo, hi := n, -1 // the old lines the plan names
+	mark := func(i int) { lo, hi = min(lo, i), max(hi, i) }
+	for i := range p.replace {
+		mark(i)
+	}
+	for i := range p.remove {
+		mark(i)
+	}
+	for i := range p.after {
+		mark(i)
+	}
+	if p.newSection != nil {
+		mark(max(n-1, 0))
+		hi = n - 1
+	}
+	if lo > hi && p.newSection == nil {
+		if !ok(d) {
+			return fmt.Errorf("%s: refused, the result would not read back as intended", op)
+		}
+		return nil
+	}
+	// The region starts at a header the edit keeps (or at the top).
+	s := 0
+	heads := d.index().heads
+	for k := sort.SearchInts(heads, lo+1) - 1; k >= 0; k-- {
+		if h := heads[k]; !p.remove[h] {
+			if _, r := p.replace[h]; !r {
+				s = h
+				break
+			}
+		}
+	}
 	var out []line
-	for i, l := range d.lines {
-		l.orig = i
+	for i := s; i <= hi; i++ {
+		l := d.lines[i]
+		l.orig, l.touched = i, false
 		if !p.remove[i] {
 			if t, has := p.replace[i]; has {
 				l.text, l.touched = t, true
@@ -272,10 +313,37 @@ func (d *Doc) apply(op string, p *plan, ok func(*Doc) bool) error {
 			out = append(out, line{text: t, orig: -1})
 		}
 	}
+	e := hi + 1 // the old lines [s, e) are replaced by out
 	nd := &Doc{bom: d.bom, lines: out, eol: d.eol, finalNL: d.finalNL}
-	nd.fixEnds()
-	if err := nd.classify(); err != nil {
+	var c classifier
+	classified := 0
+	classify := func() error {
+		for ; classified < len(nd.lines); classified++ {
+			l := &nd.lines[classified]
+			if err := c.step(nd.lines, classified, l.text+l.eol, s+classified+1); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	nd.fixEnds(e == n)
+	if err := classify(); err != nil {
 		return fmt.Errorf("%s: the result would not parse (%w)", op, err)
+	}
+	// Read on until an old header is a header again.
+	for e < n {
+		l := d.lines[e]
+		l.orig, l.touched = e, false
+		nd.lines = append(nd.lines, l)
+		e++
+		// No line ending changes: only the file's last line can lack one,
+		// and it is still the last.
+		if err := classify(); err != nil {
+			return fmt.Errorf("%s: the result would not parse (%w)", op, err)
+		}
+		if l.kind == kHeader && nd.lines[len(nd.lines)-1].kind == kHeader {
+			break
+		}
 	}
 	for i, l := range nd.lines {
 		if l.orig < 0 || l.touched {
@@ -287,7 +355,7 @@ func (d *Doc) apply(op string, p *plan, ok func(*Doc) bool) error {
 		case kHeader, kKey:
 			same = same && l.section == o.section && l.key == o.key && l.value == o.value
 		case kNested:
-			same = same && l.parent >= 0 && nd.lines[l.parent].orig == o.parent
+			same = same && l.up > 0 && i-l.up >= 0 && nd.lines[i-l.up].orig == l.orig-o.up
 		}
 		// The AWS CLI (Python's configparser) reads an indented line as the
 		// continuation of the key above it, so such a line keeps its neighbour.
@@ -299,25 +367,67 @@ func (d *Doc) apply(op string, p *plan, ok func(*Doc) bool) error {
 			return fmt.Errorf("%s: refused, it would change the meaning of line %d (check its indentation)", op, l.orig+1)
 		}
 	}
-	if err := validateINI(nd.Bytes(), nd); err != nil {
+	bom := ""
+	if s == 0 {
+		bom = d.bom
+	}
+	if err := validateINI(bom, nd.lines, s+1); err != nil {
 		return fmt.Errorf("%s: the result would not parse (%w)", op, err)
 	}
+	// Every line the edit can affect is in the region, so ok can read it alone.
 	if !ok(nd) {
 		return fmt.Errorf("%s: refused, the result would not read back as intended", op)
 	}
-	for i := range nd.lines {
-		nd.lines[i].orig, nd.lines[i].touched = i, false
-	}
-	d.lines = nd.lines
+	d.replaceLines(s, e, nd.lines)
 	return nil
 }
 
-// fixEnds gives every line but the last a line ending (the file's own) and the
-// last one the file's final-newline state.
-func (d *Doc) fixEnds() {
+// replaceLines puts region in place of the lines [s, e) and updates the index.
+func (d *Doc) replaceLines(s, e int, region []line) {
+	old := d.index()
+	delta := len(region) - (e - s)
+	a, b := sort.SearchInts(old.heads, s), sort.SearchInts(old.heads, e)
+	var oldNames, newNames []string
+	for _, h := range old.heads[a:b] {
+		oldNames = append(oldNames, d.lines[h].section)
+	}
+	for i := range region {
+		if region[i].kind == kHeader {
+			newNames = append(newNames, region[i].section)
+		}
+	}
+	if d.shared {
+		ls := make([]line, 0, len(d.lines)+delta)
+		ls = append(ls, d.lines[:s]...)
+		ls = append(ls, region...)
+		d.lines = append(ls, d.lines[e:]...)
+		d.shared = false
+	} else {
+		d.lines = slices.Replace(d.lines, s, e, region...)
+	}
+	heads := make([]int, 0, len(old.heads)-len(oldNames)+len(newNames))
+	heads = append(heads, old.heads[:a]...)
+	for i := range region {
+		if region[i].kind == kHeader {
+			heads = append(heads, s+i)
+		}
+	}
+	for _, h := range old.heads[b:] {
+		heads = append(heads, h+delta)
+	}
+	if slices.Equal(oldNames, newNames) {
+		d.idx = &index{heads: heads, first: old.first, next: old.next}
+	} else {
+		d.idx = newIndex(d.lines, heads)
+	}
+}
+
+// fixEnds gives every line but the last a line ending (the file's own) and,
+// when atEOF, the last one the file's final-newline state.
+func (d *Doc) fixEnds(atEOF bool) {
 	for i := range d.lines {
 		l := &d.lines[i]
-		last := i == len(d.lines)-1
+		last := atEOF && i == len(d.lines)-1
 		switch {
 		case !last || d.finalNL:
 			if l.eol == "" {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"gopkg.in/ini.v1"
 )
 
 // foreignLines returns the non-blank lines outside section (all of them with
@@ -138,4 +140,46 @@ func sameLine(before, after string) bool {
 	// or taken from what became the last line of a file without a final newline
 	rest, ok := strings.CutPrefix(before, after)
 	return ok && eol(rest)
+}
+
+// FuzzParseAgreesWithINI holds Parse's own reader to ini.v1, which Parse no
+// longer runs on every file it reads (only edits are checked with ini.v1):
+// whatever Parse accepts, ini.v1 accepts too, and reads the same values.
+func FuzzParseAgreesWithINI(f *testing.F) {
+	for _, s := range []string{servicesFile, foreign, "", "[a]\nk = v", "[a]\r\nk=v\r\n\r\n# c\r\n[b]\r\n",
+		"[a]\nk = 1\n[b]\nx=1\n[a]\nk = 2\n", "[a]\nsts = 1\n  [b]\n  x = 1\n", "\ufeff[a]\n\ts3 =\n\t  y = 1\n\n  z = 2\n",
+		"[a]\nk = \"\"\"x\"\"\"\n`q`: 1\n- = 2\n", "[0]\n-=\n \n", genConfig(3), genCredentials(3)} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d, err := Parse(data)
+		if err != nil {
+			return
+		}
+		opts := iniOptions
+		opts.InsensitiveKeys = true
+		f, err := ini.LoadSources(opts, data)
+		if err != nil {
+			t.Fatalf("Parse accepts what ini.v1 refuses (%v):\n%q", err, data)
+		}
+		for _, s := range d.Sections() {
+			var same []*ini.Section
+			for _, is := range f.Sections() {
+				if normSection(is.Name()) == s {
+					same = append(same, is)
+				}
+			}
+			if len(same) != 1 {
+				continue // "[a]" and "[ a ]": one section for Parse, two for ini.v1
+			}
+			for k, v := range d.Keys(s) {
+				if v == "" || k == "-" {
+					continue // a nested block (ini.v1 keeps the children in the value), or ini.v1's auto-numbered key
+				}
+				if got := same[0].Key(k).Value(); got != v {
+					t.Fatalf("[%s] %s: Parse reads %q, ini.v1 %q\n%q", s, k, v, got, data)
+				}
+			}
+		}
+	})
 }

@@ -75,7 +75,7 @@ func Update(ctx context.Context, path string, fn func(d *Doc) error) (Result, er
 			return res, fmt.Errorf("update %s: %w", path, err)
 		}
 	}
-	d, err := Parse(data)
+	d, err := parseMemoized(data, false)
 	if err != nil {
 		return res, fmt.Errorf("update %s: %w", path, err)
 	}
