@@ -64,7 +64,7 @@ func TestNoSecretsInDebug(t *testing.T) {
 		{name: "truncated", args: []string{"env", "--role-arn", role, "--role-session-name", "ftrunc"}, code: 5, faults: &devicesim.Faults{Truncate: 100}},
 		{name: "control characters", args: []string{"assume", "--role-arn", role, "--role-session-name", "fctl"}, code: 5,
 			faults: &devicesim.Faults{HostileCredentials: secretMarker + "\n"}},
-		{name: "cmd refuses", args: []string{"env", "--shell", "cmd", "--role-arn", role, "--role-session-name", "fcmd"}, code: 3,
+		{name: "cmd refuses", args: []string{"env", "--shell", "cmd", "--role-arn", role, "--role-session-name", "fcmd"}, code: 5,
 			faults: &devicesim.Faults{HostileCredentials: secretMarker + "%PATH%"}},
 		{name: "slow", args: []string{"--timeout", "1s", "credential-process", "--role-arn", role, "--role-session-name", "fslow"}, code: 5,
 			faults: &devicesim.Faults{Latency: devicesim.Duration(2 * time.Second), HostileCredentials: secretMarker}},
