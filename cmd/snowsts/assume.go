@@ -109,7 +109,7 @@ func runAssume(ctx context.Context, o *assumeOptions) error {
 	// device that accepts the connection and never answers hangs assume forever.
 	ctx, cancel := context.WithTimeout(ctx, f.timeout)
 	defer cancel()
-	dev, err := b.LoadDevice(ctx, f.profile)
+	dev, err := b.DeviceFrom(cfg, creds, f.profile)
 	if err != nil {
 		return err
 	}

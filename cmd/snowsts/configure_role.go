@@ -112,7 +112,7 @@ func runConfigureRole(ctx context.Context, o *configureRoleOptions) error {
 	if err != nil {
 		return err
 	}
-	dev, err := b.LoadDevice(ctx, f.profile)
+	dev, err := b.DeviceFrom(cfg, creds, f.profile)
 	if err != nil {
 		return err
 	}

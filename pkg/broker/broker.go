@@ -67,7 +67,16 @@ func (b *Broker) log() *slog.Logger {
 
 // LoadDevice reads and checks the device profile name.
 func (b *Broker) LoadDevice(ctx context.Context, name string) (*device.Profile, error) {
-	p, err := device.LoadProfile(ctx, device.Files{Config: b.Paths.Config, Credentials: b.Paths.Credentials}, name)
+	cfg, creds, err := profile.Load(b.Paths)
+	if err != nil {
+		return nil, err
+	}
+	return b.DeviceFrom(cfg, creds, name)
+}
+
+// DeviceFrom is LoadDevice over the AWS files the caller has already read.
+func (b *Broker) DeviceFrom(cfg, creds *awsfile.Doc, name string) (*device.Profile, error) {
+	p, err := device.FindProfile(device.Files{Config: b.Paths.Config, Credentials: b.Paths.Credentials}, cfg, creds, name)
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +191,7 @@ func (b *Broker) FromProfile(ctx context.Context, target string, minRemaining ti
 	if err != nil {
 		return nil, err
 	}
-	p, err := b.LoadDevice(ctx, rec.DeviceProfile)
+	p, err := b.DeviceFrom(cfg, creds, rec.DeviceProfile)
 	if err != nil {
 		return nil, fmt.Errorf("profile %q was assumed through device profile %q: %w", target, rec.DeviceProfile, err)
 	}

@@ -44,7 +44,6 @@ type Files struct{ Config, Credentials string }
 // the SSO and sign-in clients into every run of credential-process; a test
 // holds the two readers to the same result.
 func LoadProfile(ctx context.Context, files Files, name string) (*Profile, error) {
-	hint := fmt.Sprintf("run `snowsts configure --profile %s` to set up the device profile", name)
 	cfg, err := awsfile.Load(files.Config)
 	if err != nil {
 		return nil, configError(err)
@@ -53,9 +52,15 @@ func LoadProfile(ctx context.Context, files Files, name string) (*Profile, error
 	if err != nil {
 		return nil, configError(err)
 	}
+	return FindProfile(files, cfg, creds, name)
+}
+
+// FindProfile is LoadProfile over files the caller has already parsed.
+func FindProfile(files Files, cfg, creds *awsfile.Doc, name string) (*Profile, error) {
 	p, ok := ProfileFrom(cfg, creds, name)
 	if !ok {
-		return nil, exitcode.New(exitcode.Config, fmt.Errorf("profile %q is not in %s or %s", name, files.Config, files.Credentials), hint)
+		return nil, exitcode.New(exitcode.Config, fmt.Errorf("profile %q is not in %s or %s", name, files.Config, files.Credentials),
+			fmt.Sprintf("run `snowsts configure --profile %s` to set up the device profile", name))
 	}
 	return p, nil
 }
