@@ -27,6 +27,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/snowsts/snowsts/internal/testbin"
 )
 
 // account is moto's default account id; the tests check that moto really uses it.
@@ -36,46 +38,7 @@ const account = "123456789012"
 var snowstsBin string
 
 func TestMain(m *testing.M) {
-	os.Exit(buildAndRun(m))
-}
-
-func buildAndRun(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "snowsts-interop-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "interop:", err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	root, err := moduleRoot()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "interop: find the module root:", err)
-		return 1
-	}
-	snowstsBin = filepath.Join(dir, "snowsts")
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	build := exec.CommandContext(ctx, "go", "build", "-o", snowstsBin, "./cmd/snowsts")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "interop: go build ./cmd/snowsts: %v\n%s", err, out)
-		return 1
-	}
-	return m.Run()
-}
-
-// moduleRoot is the directory of the go.mod this package belongs to.
-func moduleRoot() (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
-	if err != nil {
-		return "", fmt.Errorf("go env GOMOD: %w", err)
-	}
-	gomod := strings.TrimSpace(string(out))
-	if gomod == "" || gomod == os.DevNull {
-		return filepath.Abs("..")
-	}
-	return filepath.Dir(gomod), nil
+	os.Exit(testbin.Main(m, "interop", &snowstsBin))
 }
 
 // requireTool finds an outside tool (and runs check with it, when given), skipping the

@@ -32,6 +32,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/snowsts/snowsts/internal/testbin"
 	"github.com/snowsts/snowsts/pkg/devicesim"
 )
 
@@ -39,46 +40,7 @@ import (
 var snowstsBin string
 
 func TestMain(m *testing.M) {
-	os.Exit(buildAndRun(m))
-}
-
-func buildAndRun(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "snowsts-reliability-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "reliability:", err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	root, err := moduleRoot()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "reliability: find the module root:", err)
-		return 1
-	}
-	snowstsBin = filepath.Join(dir, "snowsts")
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	build := exec.CommandContext(ctx, "go", "build", "-o", snowstsBin, "./cmd/snowsts")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "reliability: go build ./cmd/snowsts: %v\n%s", err, out)
-		return 1
-	}
-	return m.Run()
-}
-
-// moduleRoot is the directory of the go.mod this package belongs to.
-func moduleRoot() (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
-	if err != nil {
-		return "", fmt.Errorf("go env GOMOD: %w", err)
-	}
-	gomod := strings.TrimSpace(string(out))
-	if gomod == "" || gomod == os.DevNull {
-		return filepath.Abs("..")
-	}
-	return filepath.Dir(gomod), nil
+	os.Exit(testbin.Main(m, "reliability", &snowstsBin))
 }
 
 // heavy reports whether the heavier variants were asked for (SNOWSTS_HEAVY=1).
