@@ -17,14 +17,10 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"log"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -34,6 +30,7 @@ import (
 
 	"github.com/snowsts/snowsts/internal/testbin"
 	"github.com/snowsts/snowsts/pkg/devicesim"
+	"github.com/snowsts/snowsts/pkg/devicesim/simtest"
 )
 
 // snowstsBin is the snowsts binary TestMain builds once for the whole package.
@@ -173,32 +170,9 @@ type sim struct {
 // startSim serves a fresh default device on loopback, over HTTPS with useTLS.
 func startSim(t testing.TB, useTLS bool) *sim {
 	t.Helper()
-	st, err := devicesim.DefaultState()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dev, err := devicesim.New(st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(dev)
-	// The wrong-CA cases make the server log each refused handshake; quiet it.
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
-	var pemBytes []byte
-	if useTLS {
-		cert, p, err := devicesim.NewSelfSignedCert("127.0.0.1")
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-		srv.StartTLS()
-		pemBytes = p
-	} else {
-		srv.Start()
-	}
-	t.Cleanup(srv.Close)
-	b := dev.Banner(srv.URL)
-	return &sim{dev: dev, url: srv.URL, key: b.AccessKeyID, secret: b.SecretAccessKey, role: b.Roles[0], roles: b.Roles, pem: pemBytes}
+	d := simtest.Start(t, simtest.Options{TLS: useTLS})
+	b := d.Banner
+	return &sim{dev: d.Device, url: d.URL, key: b.AccessKeyID, secret: b.SecretAccessKey, role: b.Roles[0], roles: b.Roles, pem: d.CertPEM}
 }
 
 // setFaults switches the device's faults, failing the test on a bad value.
