@@ -3,57 +3,22 @@
 package reliability
 
 import (
-	"errors"
 	"net"
-	"strconv"
 	"sync"
-	"syscall"
 	"testing"
-	"time"
+
+	"github.com/snowsts/snowsts/internal/blackhole"
 )
 
-// blackholePort is a loopback port that silently drops connects: a socket
-// listening with a backlog of 0 whose accept queue is filled and never
-// accepted, so Linux drops each new SYN as a firewall would (the approach of
-// pkg/doctor's tests). No packet leaves the machine.
+// blackholePort is a loopback port that silently drops connects (see
+// internal/blackhole), closed when the test ends.
 func blackholePort(t testing.TB) string {
 	t.Helper()
-	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	port, closeFn, err := blackhole.Listen()
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("black-holed port: %v", err)
 	}
-	fail := func(err error) string { syscall.Close(fd); t.Fatalf("black-holed port: %v", err); return "" }
-	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
-		return fail(err)
-	}
-	if err := syscall.Listen(fd, 0); err != nil {
-		return fail(err)
-	}
-	sa, err := syscall.Getsockname(fd)
-	if err != nil {
-		return fail(err)
-	}
-	port := strconv.Itoa(sa.(*syscall.SockaddrInet4).Port)
-	var held []net.Conn
-	for i := 0; ; i++ {
-		if i == 16 {
-			for _, c := range held {
-				c.Close()
-			}
-			return fail(errors.New("the accept queue never filled"))
-		}
-		c, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", port), 300*time.Millisecond)
-		if err != nil {
-			break
-		}
-		held = append(held, c)
-	}
-	t.Cleanup(func() {
-		for _, c := range held {
-			c.Close()
-		}
-		syscall.Close(fd)
-	})
+	t.Cleanup(closeFn)
 	return port
 }
 

@@ -8,38 +8,22 @@ import (
 	"os/exec"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/snowsts/snowsts/internal/blackhole"
 )
 
 // cmdBlackhole exports BLACKHOLE_PORT, a loopback port that never answers a
-// connect: see blackholeListener. The test never sends a packet off the
+// connect: see internal/blackhole. The test never sends a packet off the
 // machine.
 func cmdBlackhole(ts *testscript.TestScript, neg bool, args []string) {
-	port, closeFn, err := blackholeListener()
+	port, closeFn, err := blackhole.Listen()
 	if err != nil {
 		ts.Fatalf("blackhole: %v", err)
 	}
 	ts.Defer(closeFn)
 	ts.Setenv("BLACKHOLE_PORT", port)
-}
-
-// fillBacklog connects to addr until a connect times out: the listener's
-// accept queue is then full and the kernel drops every further SYN.
-func fillBacklog(addr string) ([]net.Conn, error) {
-	var held []net.Conn
-	for i := 0; i < 16; i++ {
-		c, err := net.DialTimeout("tcp", addr, 300*time.Millisecond)
-		if err != nil {
-			return held, nil
-		}
-		held = append(held, c)
-	}
-	for _, c := range held {
-		c.Close()
-	}
-	return nil, errNotBlackholed
 }
 
 // cmdNeedStrace fails the script when strace is missing and

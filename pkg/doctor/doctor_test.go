@@ -15,6 +15,8 @@ import (
 	"github.com/snowsts/snowsts/pkg/device"
 	"github.com/snowsts/snowsts/pkg/devicesim"
 	"github.com/snowsts/snowsts/pkg/exitcode"
+
+	"github.com/snowsts/snowsts/internal/blackhole"
 )
 
 const adminARN = "arn:aws:iam::123456789012:role/admin"
@@ -256,7 +258,7 @@ func render(results []Result) string {
 // TestRunBlackholed: every port drops SYNs; the run ends in about the port
 // timeout, all ports having been dialled at once.
 func TestRunBlackholed(t *testing.T) {
-	port, closeFn, err := blackholeListener()
+	port, closeFn, err := blackhole.Listen()
 	if err != nil {
 		t.Skipf("no black-holed loopback port on this system: %v", err)
 	}

@@ -1,4 +1,9 @@
-package doctor
+//go:build linux
+
+// Package blackhole makes loopback ports that silently drop connects, for tests
+// of what snowsts does when a device or a firewall drops packets. No packet
+// leaves the machine.
+package blackhole
 
 import (
 	"errors"
@@ -8,11 +13,11 @@ import (
 	"time"
 )
 
-// blackholeListener makes a loopback port that silently drops connects: a
+// Listen makes a loopback port that silently drops connects: a
 // socket listening with a backlog of 0 whose accept queue is filled and never
 // accepted, so Linux drops each new SYN as a firewall would. (A socket that is
 // only bound answers RST: refused, not dropped.) No packet leaves the machine.
-func blackholeListener() (port string, closeFn func(), err error) {
+func Listen() (port string, closeFn func(), err error) {
 	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return "", nil, err
