@@ -64,9 +64,10 @@
 package awsfile
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
+	"math"
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -139,28 +140,57 @@ const (
 	kNested
 )
 
-// line is one physical line of the file with its classification.
-type line struct {
-	text    string // without the line ending
-	eol     string // "\n", "\r\n" or "" (last line without a final newline)
-	orig    int    // index in the doc before the current edit, -1 when written by the edit
-	touched bool   // rewritten by the current edit
+// Line endings, as a line stores them.
+const (
+	eolNone uint8 = iota // the file's last line, without a final newline
+	eolLF
+	eolCRLF
+)
 
-	kind    kind
-	section string // normalised name of the section the line is in
-	key     string // kKey: key name; kNested: child key (text before '=')
-	value   string // kKey: value as ini.v1 reads it; kNested: text after '='
-	valAt   int    // kKey and kNested with '=': byte offset in text where the value part starts
-	hasEq   bool   // kNested: the line has '='
-	up      int    // kNested: how many lines above it its parent key line is (> 0)
+var eolText = [...]string{eolNone: "", eolLF: "\n", eolCRLF: "\r\n"}
+
+func eolCode(s string) uint8 {
+	switch s {
+	case "\n":
+		return eolLF
+	case "\r\n":
+		return eolCRLF
+	}
+	return eolNone
+}
+
+// line is one physical line of the file with its classification, described
+// by offsets only: its text is Doc.src[start:start+n] (Doc.added[start] for a
+// line an edit wrote), and its key and value are spans of that text. A line
+// holds no pointer, so the lines of a big file cost the garbage collector
+// nothing to scan, and the file's bytes are kept once, in Doc.src.
+type line struct {
+	start int32 // offset of the text in Doc.src, or index in Doc.added
+	n     int32 // length of the text, without the line ending
+	orig  int32 // index in the doc before the current edit, -1 when written by the edit
+	up    int32 // kNested: how many lines above it its parent key line is (> 0)
+	valAt int32 // kKey and kNested with '=': offset in the text where the value part starts
+	// kKey: key name; kNested: child key (text before '=', trimmed);
+	// kHeader: the name between the brackets, not yet normalised.
+	keyAt, keyN int32
+	// kKey: value as ini.v1 reads it; kNested: text after '=', trimmed.
+	valOff, valN int32
+	kind         kind
+	eol          uint8 // eolNone, eolLF or eolCRLF
+	added        bool  // the text is in Doc.added
+	touched      bool  // rewritten by the current edit
+	hasEq        bool  // kNested: the line has '='
 }
 
 // Doc is a parsed AWS config or credentials file that can be edited without
 // disturbing the lines it does not touch. The zero Doc is an empty file.
 type Doc struct {
-	bom     string
-	lines   []line
-	eol     string
+	bom   string
+	src   string   // the file after the byte-order mark, as read
+	added []string // the texts of lines written by edits
+	lines []line
+	eol   string
+	// finalNL says the file ends with a line ending.
 	finalNL bool
 	// shared says lines is shared with other Docs (see parseMemo): an edit
 	// copies it first.
@@ -170,26 +200,75 @@ type Doc struct {
 	idx *index
 }
 
+// text is line i's text, without its line ending.
+func (d *Doc) text(i int) string {
+	l := &d.lines[i]
+	if l.added {
+		return d.added[l.start]
+	}
+	return d.src[l.start : l.start+l.n]
+}
+
+// raw is line i's text and line ending: a slice of src when the file holds
+// them so, which is every line but the few an edit wrote or re-ended.
+func (d *Doc) raw(i int) string {
+	l := &d.lines[i]
+	e := eolText[l.eol]
+	if !l.added {
+		end := int(l.start) + int(l.n)
+		if end+len(e) <= len(d.src) && d.src[end:end+len(e)] == e {
+			return d.src[l.start : end+len(e)]
+		}
+	}
+	return d.text(i) + e
+}
+
+// key is the key of a kKey or kNested line, or the raw name of a header.
+func (d *Doc) key(i int) string {
+	l := &d.lines[i]
+	return d.text(i)[l.keyAt : l.keyAt+l.keyN]
+}
+
+// value is the value of a kKey or kNested line.
+func (d *Doc) value(i int) string {
+	l := &d.lines[i]
+	return d.text(i)[l.valOff : l.valOff+l.valN]
+}
+
+// headerName is the normalised section name of the header line h.
+func (d *Doc) headerName(h int) string { return normSection(d.key(h)) }
+
+// sectionOf is the name of the section line i is in, "" before the first header.
+func (d *Doc) sectionOf(i int) string {
+	heads := d.index().heads
+	k, _ := slices.BinarySearch(heads, int32(i)+1)
+	if k == 0 {
+		return ""
+	}
+	return d.headerName(int(heads[k-1]))
+}
+
 // index locates the section headers of a Doc, so that a look-up reads one
 // section instead of the whole file.
 type index struct {
-	heads []int          // line indexes of the headers, in file order
-	first map[string]int // section name -> position in heads of its first header
-	next  []int          // position in heads -> position of the section's next header, or -1
+	heads []int32          // line indexes of the headers, in file order
+	first map[string]int32 // section name -> position in heads of its first header
+	next  []int32          // position in heads -> position of the section's next header, or -1
 }
 
-func newIndex(ls []line, heads []int) *index {
-	x := &index{heads: heads, first: make(map[string]int, len(heads)), next: make([]int, len(heads))}
-	last := make(map[string]int)
-	for k, h := range heads {
+// newIndex indexes the headers heads of d. The names are slices of d's
+// texts, so the index holds one string per distinct section and nothing more.
+func newIndex(d *Doc, heads []int32) *index {
+	x := &index{heads: heads, first: make(map[string]int32, len(heads)), next: make([]int32, len(heads))}
+	// From the end, so that first ends at each name's first header and
+	// next chains the copies forwards.
+	for k := len(heads) - 1; k >= 0; k-- {
+		name := d.headerName(int(heads[k]))
 		x.next[k] = -1
-		name := ls[h].section
-		if p, ok := last[name]; ok {
-			x.next[p] = k
-		} else {
-			x.first[name] = k
+		if p, ok := x.first[name]; ok {
+			x.next[k] = p
 		}
-		last[name] = k
+		x.first[name] = int32(k)
 	}
 	return x
 }
@@ -210,13 +289,13 @@ func (d *Doc) index() *index {
 	if len(d.lines) == 0 {
 		return emptyIndex
 	}
-	var heads []int
+	var heads []int32
 	for i := range d.lines {
 		if d.lines[i].kind == kHeader {
-			heads = append(heads, i)
+			heads = append(heads, int32(i))
 		}
 	}
-	d.idx = newIndex(d.lines, heads)
+	d.idx = newIndex(d, heads)
 	return d.idx
 }
 
@@ -227,10 +306,10 @@ func (d *Doc) spans(section string, fn func(start, end int) bool) {
 	k, ok := x.first[normSection(section)]
 	for ; ok && k >= 0; k = x.next[k] {
 		end := len(d.lines)
-		if k+1 < len(x.heads) {
-			end = x.heads[k+1]
+		if int(k)+1 < len(x.heads) {
+			end = int(x.heads[k+1])
 		}
-		if !fn(x.heads[k], end) {
+		if !fn(int(x.heads[k]), end) {
 			return
 		}
 	}
@@ -249,12 +328,13 @@ func parseMemoized(data []byte, remember bool) (*Doc, error) {
 	if d := memo.get(data); d != nil {
 		return d, nil
 	}
-	d, err := parse(data)
+	s := string(data)
+	d, err := parseString(s)
 	if err != nil {
 		return nil, exitcode.New(exitcode.Config, fmt.Errorf("parse: %w", err), parseHint)
 	}
 	if remember {
-		d = memo.put(string(data), d)
+		d = memo.put(s, d)
 	}
 	return d, nil
 }
@@ -316,118 +396,151 @@ var iniOptions = ini.LoadOptions{
 	PreserveSurroundedQuote: true,
 }
 
-func parse(data []byte) (*Doc, error) {
+// parse parses data; see parseString.
+func parse(data []byte) (*Doc, error) { return parseString(string(data)) }
+
+// parseString parses data, which the Doc keeps: its lines are slices of it.
+func parseString(data string) (*Doc, error) {
 	d := &Doc{eol: "\n", finalNL: true}
-	rest := data
+	s := data
 	for {
 		switch {
-		case bytes.HasPrefix(rest, []byte{0xef, 0xbb, 0xbf}):
-			rest = rest[3:]
+		case strings.HasPrefix(s, "\xef\xbb\xbf"):
+			s = s[3:]
 			continue
-		case bytes.HasPrefix(rest, []byte{0xfe, 0xff}), bytes.HasPrefix(rest, []byte{0xff, 0xfe}):
+		case strings.HasPrefix(s, "\xfe\xff"), strings.HasPrefix(s, "\xff\xfe"):
 			return nil, &ParseError{Line: 1, Msg: "UTF-16 files are not supported"}
 		}
 		break
 	}
-	d.bom = string(data[:len(data)-len(rest)])
-	s := string(rest)
+	d.bom = data[:len(data)-len(s)]
 	if s == "" {
 		return d, nil
 	}
-	d.finalNL = strings.HasSuffix(s, "\n")
+	if len(s) > math.MaxInt32 {
+		return nil, &ParseError{Line: 1, Msg: "file larger than 2 GB"}
+	}
+	d.src = s
+	d.finalNL = s[len(s)-1] == '\n'
 	d.lines = make([]line, 0, strings.Count(s, "\n")+1)
 	var c classifier
-	var heads []int
+	var heads []int32
 	for i, start := 0, 0; start < len(s); i++ {
 		end := len(s)
 		if nl := strings.IndexByte(s[start:], '\n'); nl >= 0 {
 			end = start + nl + 1
 		}
-		raw := s[start:end]
-		l := line{text: raw, orig: i}
-		switch {
-		case strings.HasSuffix(raw, "\r\n"):
-			l.text, l.eol = raw[:len(raw)-2], "\r\n"
-		case strings.HasSuffix(raw, "\n"):
-			l.text, l.eol = raw[:len(raw)-1], "\n"
+		l := line{start: int32(start), n: int32(end - start), orig: int32(i)}
+		if s[end-1] == '\n' {
+			l.n, l.eol = l.n-1, eolLF
+			if end-start >= 2 && s[end-2] == '\r' {
+				l.n, l.eol = l.n-1, eolCRLF
+			}
 		}
 		d.lines = append(d.lines, l)
-		if err := c.step(d.lines, i, raw, i+1); err != nil {
+		if err := c.step(d, i, s[start:end], i+1); err != nil {
 			return nil, err
 		}
 		if d.lines[i].kind == kHeader {
-			heads = append(heads, i)
+			heads = append(heads, int32(i))
 		}
 		start = end
 	}
-	for _, l := range d.lines {
-		if l.eol != "" {
-			d.eol = l.eol
+	for i := range d.lines {
+		if e := d.lines[i].eol; e != eolNone {
+			d.eol = eolText[e]
 			break
 		}
 	}
-	d.idx = newIndex(d.lines, heads)
+	d.idx = newIndex(d, heads)
 	return d, nil
 }
 
-// validateINI checks that ini.v1 accepts the lines ls (preceded by bom) too.
+// validateINI checks that ini.v1 accepts the lines of d (preceded by bom) too.
 // Its messages quote the line, which may hold a secret, so only the line
 // number is reported, counted from first: the shortest failing prefix of
 // whole lines.
-func validateINI(bom string, ls []line, first int) error {
-	var b strings.Builder
-	b.WriteString(bom)
-	for _, l := range ls {
-		b.WriteString(l.text)
-		b.WriteString(l.eol)
-	}
-	if _, err := ini.LoadSources(iniOptions, []byte(b.String())); err == nil {
+func validateINI(bom string, d *Doc, first int) error {
+	b := d.appendLines([]byte(bom))
+	if _, err := ini.LoadSources(iniOptions, b); err == nil {
 		return nil
 	}
 	prefix := []byte(bom)
-	for i, l := range ls {
-		prefix = append(prefix, l.text...)
-		prefix = append(prefix, l.eol...)
+	for i := range d.lines {
+		prefix = append(prefix, d.text(i)...)
+		prefix = append(prefix, eolText[d.lines[i].eol]...)
 		if _, err := ini.LoadSources(iniOptions, prefix); err != nil {
 			return &ParseError{Line: first + i, Msg: "not valid INI"}
 		}
 	}
-	return &ParseError{Line: first + len(ls) - 1, Msg: "not valid INI"}
+	return &ParseError{Line: first + len(d.lines) - 1, Msg: "not valid INI"}
 }
 
 func isSpaceTab(b byte) bool { return b == ' ' || b == '\t' }
 
-// classifier assigns kinds, sections, keys and values to lines one at a time,
+func isASCIISpace(b byte) bool {
+	return b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == '\v' || b == '\f'
+}
+
+// trimLeft is strings.TrimLeftFunc(s, unicode.IsSpace), fast on ASCII.
+func trimLeft(s string) string {
+	i := 0
+	for i < len(s) && s[i] < utf8.RuneSelf && isASCIISpace(s[i]) {
+		i++
+	}
+	if i < len(s) && s[i] >= utf8.RuneSelf {
+		return strings.TrimLeftFunc(s[i:], unicode.IsSpace)
+	}
+	return s[i:]
+}
+
+// trimSpan is the span [at, at+n) of strings.TrimSpace(s[a:b]) in s.
+func trimSpan(s string, a, b int) (at, n int) {
+	t := trimLeft(s[a:b])
+	a = b - len(t)
+	for b > a && s[b-1] < utf8.RuneSelf && isASCIISpace(s[b-1]) {
+		b--
+	}
+	if b > a && s[b-1] >= utf8.RuneSelf {
+		b = a + len(strings.TrimRightFunc(s[a:b], unicode.IsSpace))
+	}
+	return a, b - a
+}
+
+// classifier assigns kinds, keys and values to lines one at a time,
 // following ini.v1's parser. Its state is reset by every section header, so a
 // run that starts at a header (or at the top of the file) classifies the lines
 // as a run over the whole file does.
 type classifier struct {
-	section   string
 	inSection bool
 	lastEmpty bool
-	lastKey   int // index in the slice of the last key line
+	lastDash  bool // the last key line's key is "-"
+	lastKey   int  // index in the doc of the last key line
 }
 
-// step classifies ls[i], whose text and line ending are raw; lineNo is its
-// 1-based number for errors.
-func (c *classifier) step(ls []line, i int, raw string, lineNo int) error {
-	l := &ls[i]
-	l.kind, l.section, l.key, l.value, l.valAt, l.hasEq, l.up = kBlank, c.section, "", "", 0, false, 0
+// step classifies d.lines[i], whose text and line ending are raw; lineNo is
+// its 1-based number for errors.
+func (c *classifier) step(d *Doc, i int, raw string, lineNo int) error {
+	l := &d.lines[i]
+	l.kind, l.keyAt, l.keyN, l.valOff, l.valN, l.valAt, l.hasEq, l.up = kBlank, 0, 0, 0, 0, 0, false, 0
 	if c.lastEmpty && raw != "" && isSpaceTab(raw[0]) {
-		if ls[c.lastKey].key == "-" {
+		if c.lastDash {
 			// ini.v1 numbers a key named "-" and refuses a nested block under it.
 			return &ParseError{Line: lineNo, Msg: `nested value under the key "-"`}
 		}
-		l.kind, l.up = kNested, i-c.lastKey
-		if eq := strings.IndexByte(l.text, '='); eq >= 0 {
+		l.kind, l.up = kNested, int32(i-c.lastKey)
+		text := raw[:l.n]
+		if eq := strings.IndexByte(text, '='); eq >= 0 {
 			l.hasEq = true
-			l.key = strings.TrimSpace(l.text[:eq])
-			l.valAt = eq + 1
-			l.value = strings.TrimSpace(l.text[eq+1:])
+			at, n := trimSpan(text, 0, eq)
+			l.keyAt, l.keyN = int32(at), int32(n)
+			l.valAt = int32(eq + 1)
+			at, n = trimSpan(text, eq+1, len(text))
+			l.valOff, l.valN = int32(at), int32(n)
 		}
 		return nil
 	}
-	trimmed := strings.TrimLeftFunc(raw, unicode.IsSpace)
+	trimmed := trimLeft(raw)
 	lead := len(raw) - len(trimmed)
 	switch {
 	case trimmed == "":
@@ -440,32 +553,44 @@ func (c *classifier) step(ls []line, i int, raw string, lineNo int) error {
 		if closeAt < 0 {
 			return &ParseError{Line: lineNo, Msg: "section header without ']'"}
 		}
-		name := normSection(trimmed[1:closeAt])
-		if name == "" {
+		if normSection(trimmed[1:closeAt]) == "" {
 			return &ParseError{Line: lineNo, Msg: "empty section name"}
 		}
-		c.section, c.inSection, c.lastEmpty = name, true, false
-		l.kind, l.section = kHeader, name
+		c.inSection, c.lastEmpty = true, false
+		l.kind, l.keyAt, l.keyN = kHeader, int32(lead+1), int32(closeAt-1)
 		return nil
 	}
 	if !c.inSection {
 		return &ParseError{Line: lineNo, Msg: "key outside any section (the AWS CLI refuses such a file)"}
 	}
-	name, off, msg := readKeyName(trimmed)
+	at, n, off, msg := readKeyName(trimmed)
 	if msg != "" {
 		return &ParseError{Line: lineNo, Msg: msg}
 	}
-	value, msg := readValue(trimmed[off:])
+	name := trimmed[at : at+n]
+	vat, vn, msg := readValue(trimmed[off:])
 	if msg != "" {
 		return &ParseError{Line: lineNo, Msg: fmt.Sprintf("key %q: %s", name, msg)}
 	}
-	l.kind, l.key, l.value, l.valAt = kKey, name, value, lead+off
-	c.lastEmpty, c.lastKey = value == "", i
+	l.kind, l.keyAt, l.keyN = kKey, int32(lead+at), int32(n)
+	l.valAt, l.valOff, l.valN = int32(lead+off), int32(lead+off+vat), int32(vn)
+	c.lastEmpty, c.lastKey, c.lastDash = vn == 0, i, name == "-"
 	return nil
 }
 
-// readKeyName mirrors ini.v1's readKeyName with the delimiters "=:".
-func readKeyName(s string) (name string, off int, msg string) {
+// indexDelim is strings.IndexAny(s, "=:").
+func indexDelim(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '=' || s[i] == ':' {
+			return i
+		}
+	}
+	return -1
+}
+
+// readKeyName mirrors ini.v1's readKeyName with the delimiters "=:": the name
+// is s[at:at+n] and the value starts at off.
+func readKeyName(s string) (at, n, off int, msg string) {
 	q := ""
 	switch s[0] {
 	case '"':
@@ -479,50 +604,53 @@ func readKeyName(s string) (name string, off int, msg string) {
 	if q != "" {
 		pos := strings.Index(s[len(q):], q)
 		if pos < 0 {
-			return "", 0, "quoted key name without closing quote"
+			return 0, 0, 0, "quoted key name without closing quote"
 		}
 		pos += len(q)
-		i := strings.IndexAny(s[pos+len(q):], "=:")
+		i := indexDelim(s[pos+len(q):])
 		if i < 0 {
-			return "", 0, "no '=' after the key name"
+			return 0, 0, 0, "no '=' after the key name"
 		}
-		name = strings.TrimSpace(s[len(q):pos])
-		if name == "" {
-			return "", 0, "empty key name"
+		at, n = trimSpan(s, len(q), pos)
+		if n == 0 {
+			return 0, 0, 0, "empty key name"
 		}
-		return name, pos + i + len(q) + 1, ""
+		return at, n, pos + i + len(q) + 1, ""
 	}
-	end := strings.IndexAny(s, "=:")
+	end := indexDelim(s)
 	if end < 0 {
-		return "", 0, "neither a section header, a comment nor key = value"
+		return 0, 0, 0, "neither a section header, a comment nor key = value"
 	}
-	name = strings.TrimSpace(s[:end])
-	if end == 0 || name == "" {
-		return "", 0, "empty key name"
+	at, n = trimSpan(s, 0, end)
+	if end == 0 || n == 0 {
+		return 0, 0, 0, "empty key name"
 	}
-	return name, end + 1, ""
+	return at, n, end + 1, ""
 }
 
-// readValue mirrors ini.v1's readValue under iniOptions; s includes the line ending.
-func readValue(s string) (string, string) {
-	s = strings.TrimLeftFunc(s, unicode.IsSpace)
-	if s == "" {
-		return "", ""
+// readValue mirrors ini.v1's readValue under iniOptions; s includes the line
+// ending. The value is s[at:at+n].
+func readValue(s string) (at, n int, msg string) {
+	t := trimLeft(s)
+	if t == "" {
+		return 0, 0, ""
 	}
+	lead := len(s) - len(t)
 	q := ""
-	if len(s) > 3 && s[:3] == `"""` {
+	if len(t) > 3 && t[:3] == `"""` {
 		q = `"""`
-	} else if s[0] == '`' {
+	} else if t[0] == '`' {
 		q = "`"
 	}
 	if q != "" {
-		pos := strings.LastIndex(s[len(q):], q)
+		pos := strings.LastIndex(t[len(q):], q)
 		if pos < 0 {
-			return "", "multi-line quoted value is not supported"
+			return 0, 0, "multi-line quoted value is not supported"
 		}
-		return s[len(q) : len(q)+pos], ""
+		return lead + len(q), pos, ""
 	}
-	return strings.TrimSpace(s), ""
+	at, n = trimSpan(s, lead, len(s))
+	return at, n, ""
 }
 
 // normSection trims a header name and collapses inner runs of white space, so
@@ -547,15 +675,38 @@ func normSection(s string) string {
 func (d *Doc) Bytes() []byte {
 	n := len(d.bom)
 	for i := range d.lines {
-		n += len(d.lines[i].text) + len(d.lines[i].eol)
+		n += int(d.lines[i].n) + len(eolText[d.lines[i].eol])
 	}
-	b := make([]byte, 0, n)
-	b = append(b, d.bom...)
+	return d.appendLines(append(make([]byte, 0, n), d.bom...))
+}
+
+// appendLines appends the lines to b, copying each run of lines that the file
+// holds contiguously at once.
+func (d *Doc) appendLines(b []byte) []byte {
+	rs, re := 0, 0 // a run of src not yet copied
 	for i := range d.lines {
-		b = append(b, d.lines[i].text...)
-		b = append(b, d.lines[i].eol...)
+		l := &d.lines[i]
+		e := eolText[l.eol]
+		if l.added {
+			b = append(b, d.src[rs:re]...)
+			rs, re = 0, 0
+			b = append(append(b, d.added[l.start]...), e...)
+			continue
+		}
+		s, t := int(l.start), int(l.start)+int(l.n)
+		if s != re {
+			b = append(b, d.src[rs:re]...)
+			rs = s
+		}
+		re = t
+		if t+len(e) <= len(d.src) && d.src[t:t+len(e)] == e {
+			re += len(e)
+			continue
+		}
+		b = append(append(b, d.src[rs:re]...), e...)
+		rs, re = 0, 0
 	}
-	return b
+	return append(b, d.src[rs:re]...)
 }
 
 // Sections returns the section names in the order of their first header.
@@ -563,8 +714,8 @@ func (d *Doc) Sections() []string {
 	var out []string
 	x := d.index()
 	for k, h := range x.heads {
-		name := d.lines[h].section
-		if x.first[name] == k {
+		name := d.headerName(int(h))
+		if x.first[name] == int32(k) {
 			out = append(out, name)
 		}
 	}
@@ -582,7 +733,7 @@ func (d *Doc) keyLines(section, key string) []int {
 	var out []int
 	d.spans(section, func(start, end int) bool {
 		for i := start + 1; i < end; i++ {
-			if l := &d.lines[i]; l.kind == kKey && strings.EqualFold(l.key, key) {
+			if d.lines[i].kind == kKey && strings.EqualFold(d.key(i), key) {
 				out = append(out, i)
 			}
 		}
@@ -600,10 +751,10 @@ func (d *Doc) childLines(p int, key string) []int {
 		if l.kind == kBlank || l.kind == kComment {
 			continue
 		}
-		if l.kind != kNested || i-l.up != p {
+		if l.kind != kNested || i-int(l.up) != p {
 			break
 		}
-		if key == "" || l.hasEq && strings.EqualFold(l.key, key) {
+		if key == "" || l.hasEq && strings.EqualFold(d.key(i), key) {
 			out = append(out, i)
 		}
 	}
@@ -616,7 +767,7 @@ func (d *Doc) Get(section, key string) (string, bool) {
 	if len(ls) == 0 {
 		return "", false
 	}
-	return d.lines[ls[len(ls)-1]].value, true
+	return d.value(ls[len(ls)-1]), true
 }
 
 // GetNested returns the value of key in the nested block under parent in section,
@@ -630,7 +781,7 @@ func (d *Doc) GetNested(section, parent, key string) (string, bool) {
 	if len(cs) == 0 {
 		return "", false
 	}
-	return d.lines[cs[len(cs)-1]].value, true
+	return d.value(cs[len(cs)-1]), true
 }
 
 // Keys returns the top-level keys of section with lower-cased names, as the SDKs
@@ -639,8 +790,8 @@ func (d *Doc) Keys(section string) map[string]string {
 	out := map[string]string{}
 	d.spans(section, func(start, end int) bool {
 		for i := start + 1; i < end; i++ {
-			if l := &d.lines[i]; l.kind == kKey {
-				out[strings.ToLower(l.key)] = l.value
+			if d.lines[i].kind == kKey {
+				out[strings.ToLower(d.key(i))] = d.value(i)
 			}
 		}
 		return true

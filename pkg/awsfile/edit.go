@@ -3,7 +3,6 @@ package awsfile
 import (
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 )
 
@@ -45,8 +44,8 @@ func (d *Doc) lastContent(section string) int {
 // withValue returns line i's text with its value replaced by v (or removed when
 // v is ""), keeping the key, the delimiter and the spacing around the value.
 func (d *Doc) withValue(i int, v string) string {
-	t := d.lines[i].text
-	at := d.lines[i].valAt
+	t := d.text(i)
+	at := int(d.lines[i].valAt)
 	head, part := t[:at], t[at:]
 	if v == "" {
 		return strings.TrimRight(head, " \t")
@@ -93,7 +92,7 @@ func (d *Doc) Set(section, key, value string) error {
 	occ := d.keyLines(section, key)
 	if n := len(occ); n > 0 {
 		last := occ[n-1]
-		if n == 1 && d.lines[last].value == value && len(d.childLines(last, "")) == 0 {
+		if n == 1 && d.value(last) == value && len(d.childLines(last, "")) == 0 {
 			return nil
 		}
 		for _, o := range occ[:n-1] {
@@ -139,12 +138,12 @@ func (d *Doc) SetNested(section, parent, key, value string) error {
 		for _, o := range ps[:n-1] {
 			d.removeKey(p, o)
 		}
-		if d.lines[pi].value != "" {
+		if d.value(pi) != "" {
 			p.replace[pi] = d.withValue(pi, "")
 		}
 		if cs := d.childLines(pi, key); len(cs) > 0 {
 			last := cs[len(cs)-1]
-			if n == 1 && len(cs) == 1 && d.lines[last].value == value {
+			if n == 1 && len(cs) == 1 && d.value(last) == value {
 				return nil
 			}
 			for _, c := range cs[:len(cs)-1] {
@@ -154,11 +153,11 @@ func (d *Doc) SetNested(section, parent, key, value string) error {
 		} else {
 			indent, anchor := "", pi
 			for _, c := range d.childLines(pi, "") {
-				l := d.lines[c]
-				if l.hasEq && indent == "" {
-					indent = l.text[:len(l.text)-len(strings.TrimLeft(l.text, " \t"))]
+				t := d.text(c)
+				if d.lines[c].hasEq && indent == "" {
+					indent = t[:len(t)-len(strings.TrimLeft(t, " \t"))]
 				}
-				if strings.TrimSpace(l.text) != "" {
+				if strings.TrimSpace(t) != "" {
 					anchor = c
 				}
 			}
@@ -283,44 +282,56 @@ func (d *Doc) apply(op string, p *plan, ok func(*Doc) bool) error {
 	// The region starts at a header the edit keeps (or at the top).
 	s := 0
 	heads := d.index().heads
-	for k := sort.SearchInts(heads, lo+1) - 1; k >= 0; k-- {
-		if h := heads[k]; !p.remove[h] {
+	k0, _ := slices.BinarySearch(heads, int32(lo)+1)
+	for k := k0 - 1; k >= 0; k-- {
+		if h := int(heads[k]); !p.remove[h] {
 			if _, r := p.replace[h]; !r {
 				s = h
 				break
 			}
 		}
 	}
+	// The texts the edit writes go to the end of added; d sees them only
+	// when the edit is accepted.
+	added := d.added
+	written := func(t string) line {
+		added = append(added, t)
+		return line{start: int32(len(added) - 1), n: int32(len(t)), orig: -1, added: true}
+	}
 	var out []line
 	for i := s; i <= hi; i++ {
 		l := d.lines[i]
-		l.orig, l.touched = i, false
+		l.orig, l.touched = int32(i), false
 		if !p.remove[i] {
 			if t, has := p.replace[i]; has {
-				l.text, l.touched = t, true
+				w := written(t)
+				l.start, l.n, l.added, l.touched = w.start, w.n, true, true
 			}
 			out = append(out, l)
 		}
 		for _, t := range p.after[i] {
-			out = append(out, line{text: t, orig: -1})
+			out = append(out, written(t))
 		}
 	}
+	nd := &Doc{bom: d.bom, src: d.src, lines: out, eol: d.eol, finalNL: d.finalNL}
 	if p.newSection != nil {
-		if len(out) > 0 && strings.TrimSpace(out[len(out)-1].text) != "" {
-			out = append(out, line{orig: -1})
+		if len(out) > 0 {
+			nd.added = added
+			if strings.TrimSpace(nd.text(len(out)-1)) != "" {
+				out = append(out, written(""))
+			}
 		}
 		for _, t := range p.newSection {
-			out = append(out, line{text: t, orig: -1})
+			out = append(out, written(t))
 		}
 	}
+	nd.lines, nd.added = out, added
 	e := hi + 1 // the old lines [s, e) are replaced by out
-	nd := &Doc{bom: d.bom, lines: out, eol: d.eol, finalNL: d.finalNL}
 	var c classifier
 	classified := 0
 	classify := func() error {
 		for ; classified < len(nd.lines); classified++ {
-			l := &nd.lines[classified]
-			if err := c.step(nd.lines, classified, l.text+l.eol, s+classified+1); err != nil {
+			if err := c.step(nd, classified, nd.raw(classified), s+classified+1); err != nil {
 				return err
 			}
 		}
@@ -333,7 +344,7 @@ func (d *Doc) apply(op string, p *plan, ok func(*Doc) bool) error {
 	// Read on until an old header is a header again.
 	for e < n {
 		l := d.lines[e]
-		l.orig, l.touched = e, false
+		l.orig, l.touched = int32(e), false
 		nd.lines = append(nd.lines, l)
 		e++
 		// No line ending changes: only the file's last line can lack one,
@@ -345,23 +356,32 @@ func (d *Doc) apply(op string, p *plan, ok func(*Doc) bool) error {
 			break
 		}
 	}
-	for i, l := range nd.lines {
+	section := "" // the section of nd.lines[i]
+	for i := range nd.lines {
+		l := &nd.lines[i]
+		if l.kind == kHeader {
+			section = nd.headerName(i)
+		}
 		if l.orig < 0 || l.touched {
 			continue
 		}
-		o := d.lines[l.orig]
+		oi := int(l.orig)
+		o := &d.lines[oi]
 		same := l.kind == o.kind
 		switch l.kind {
-		case kHeader, kKey:
-			same = same && l.section == o.section && l.key == o.key && l.value == o.value
+		case kHeader:
+			same = same && section == d.headerName(oi)
+		case kKey:
+			same = same && section == d.sectionOf(oi) && nd.key(i) == d.key(oi) && nd.value(i) == d.value(oi)
 		case kNested:
-			same = same && l.up > 0 && i-l.up >= 0 && nd.lines[i-l.up].orig == l.orig-o.up
+			up := int(l.up)
+			same = same && up > 0 && i-up >= 0 && nd.lines[i-up].orig == l.orig-o.up
 		}
 		// The AWS CLI (Python's configparser) reads an indented line as the
 		// continuation of the key above it, so such a line keeps its neighbour.
-		if same && l.kind == kKey && isSpaceTab(l.text[0]) {
-			pn, po := prevContent(nd.lines, i), prevContent(d.lines, l.orig)
-			same = pn >= 0 && nd.lines[pn].orig == po || pn < 0 && po < 0
+		if same && l.kind == kKey && isSpaceTab(nd.text(i)[0]) {
+			pn, po := prevContent(nd.lines, i), prevContent(d.lines, oi)
+			same = pn >= 0 && int(nd.lines[pn].orig) == po || pn < 0 && po < 0
 		}
 		if !same {
 			return fmt.Errorf("%s: refused, it would change the meaning of line %d (check its indentation)", op, l.orig+1)
@@ -371,30 +391,28 @@ func (d *Doc) apply(op string, p *plan, ok func(*Doc) bool) error {
 	if s == 0 {
 		bom = d.bom
 	}
-	if err := validateINI(bom, nd.lines, s+1); err != nil {
+	if err := validateINI(bom, nd, s+1); err != nil {
 		return fmt.Errorf("%s: the result would not parse (%w)", op, err)
 	}
 	// Every line the edit can affect is in the region, so ok can read it alone.
 	if !ok(nd) {
 		return fmt.Errorf("%s: refused, the result would not read back as intended", op)
 	}
+	d.added = nd.added
 	d.replaceLines(s, e, nd.lines)
 	return nil
 }
 
-// replaceLines puts region in place of the lines [s, e) and updates the index.
+// replaceLines puts region (whose added texts d holds) in place of the lines
+// [s, e) and updates the index.
 func (d *Doc) replaceLines(s, e int, region []line) {
 	old := d.index()
 	delta := len(region) - (e - s)
-	a, b := sort.SearchInts(old.heads, s), sort.SearchInts(old.heads, e)
+	a, _ := slices.BinarySearch(old.heads, int32(s))
+	b, _ := slices.BinarySearch(old.heads, int32(e))
 	var oldNames, newNames []string
 	for _, h := range old.heads[a:b] {
-		oldNames = append(oldNames, d.lines[h].section)
-	}
-	for i := range region {
-		if region[i].kind == kHeader {
-			newNames = append(newNames, region[i].section)
-		}
+		oldNames = append(oldNames, d.headerName(int(h)))
 	}
 	if d.shared {
 		ls := make([]line, 0, len(d.lines)+delta)
@@ -405,20 +423,21 @@ func (d *Doc) replaceLines(s, e int, region []line) {
 	} else {
 		d.lines = slices.Replace(d.lines, s, e, region...)
 	}
-	heads := make([]int, 0, len(old.heads)-len(oldNames)+len(newNames))
+	heads := make([]int32, 0, len(old.heads)-(b-a)+len(region))
 	heads = append(heads, old.heads[:a]...)
 	for i := range region {
 		if region[i].kind == kHeader {
-			heads = append(heads, s+i)
+			heads = append(heads, int32(s+i))
+			newNames = append(newNames, d.headerName(s+i))
 		}
 	}
 	for _, h := range old.heads[b:] {
-		heads = append(heads, h+delta)
+		heads = append(heads, h+int32(delta))
 	}
 	if slices.Equal(oldNames, newNames) {
 		d.idx = &index{heads: heads, first: old.first, next: old.next}
 	} else {
-		d.idx = newIndex(d.lines, heads)
+		d.idx = newIndex(d, heads)
 	}
 }
 
@@ -430,11 +449,11 @@ func (d *Doc) fixEnds(atEOF bool) {
 		last := atEOF && i == len(d.lines)-1
 		switch {
 		case !last || d.finalNL:
-			if l.eol == "" {
-				l.eol = d.eol
+			if l.eol == eolNone {
+				l.eol = eolCode(d.eol)
 			}
 		default:
-			l.eol = ""
+			l.eol = eolNone
 		}
 	}
 }

@@ -15,13 +15,13 @@ import (
 // give it one.
 func foreignLines(d *Doc, section string, keepAll bool) []string {
 	var out []string
-	for i, l := range d.lines {
-		if !keepAll && l.section == section || l.kind == kBlank {
+	for i := range d.lines {
+		if !keepAll && d.sectionOf(i) == section || d.lines[i].kind == kBlank {
 			continue
 		}
-		s := l.text
+		s := d.text(i)
 		if i < len(d.lines)-1 {
-			s += l.eol
+			s += eolText[d.lines[i].eol]
 		}
 		out = append(out, s)
 	}
@@ -90,13 +90,13 @@ func FuzzEdit(f *testing.F) {
 			j++
 		}
 		had := map[string]bool{}
-		for _, l := range d0.lines {
-			had[l.text] = true
-			had[strings.TrimSuffix(l.text, "\r")] = true // "x\r" at EOF gains "\n"
+		for i := range d0.lines {
+			had[d0.text(i)] = true
+			had[strings.TrimSuffix(d0.text(i), "\r")] = true // "x\r" at EOF gains "\n"
 		}
-		for _, l := range nd.lines {
-			if l.section != normSection(section) && l.kind != kBlank && !had[l.text] {
-				t.Fatalf("new line %q outside the edited section:\n%q\n->\n%q", l.text, data, out)
+		for i := range nd.lines {
+			if nd.sectionOf(i) != normSection(section) && nd.lines[i].kind != kBlank && !had[nd.text(i)] {
+				t.Fatalf("new line %q outside the edited section:\n%q\n->\n%q", nd.text(i), data, out)
 			}
 		}
 		switch op % 5 {

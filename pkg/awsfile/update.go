@@ -107,9 +107,12 @@ func exposureWarning(path string, mode fs.FileMode, d *Doc) string {
 	if mode&0o044 == 0 {
 		return ""
 	}
-	for _, l := range d.lines {
+	for i := range d.lines {
+		if d.lines[i].kind != kKey {
+			continue
+		}
 		for _, k := range secretKeys {
-			if l.kind == kKey && strings.EqualFold(l.key, k) {
+			if strings.EqualFold(d.key(i), k) {
 				return fmt.Sprintf("%s holds secrets and is readable by group or others (mode %04o); run chmod 600 %s", path, mode, path)
 			}
 		}
