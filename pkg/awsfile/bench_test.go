@@ -135,3 +135,43 @@ func TestGeneratedFilesParse(t *testing.T) {
 		t.Errorf("30k config is %d bytes, want ~3 MB", got)
 	}
 }
+
+// benchAssume does what one `snowsts assume` run does to the files: read both
+// (twice: to check the target, and to load the device profile), then update
+// both with the assume edits.
+func benchAssume(b *testing.B, n int) {
+	dir := b.TempDir()
+	cfgPath, credsPath := filepath.Join(dir, "config"), filepath.Join(dir, "credentials")
+	if err := os.WriteFile(cfgPath, []byte(genConfig(n)), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(credsPath, []byte(genCredentials(n)), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		for range 2 {
+			for _, p := range []string{cfgPath, credsPath} {
+				d, err := Load(p)
+				if err != nil {
+					b.Fatal(err)
+				}
+				d.Has("profile snow-admin")
+			}
+		}
+		creds, cfg := assumeEdits(i)
+		if r, err := Update(ctx, credsPath, creds); err != nil || !r.Changed {
+			b.Fatalf("credentials: %+v %v", r, err)
+		}
+		if r, err := Update(ctx, cfgPath, cfg); err != nil || !r.Changed {
+			b.Fatalf("config: %+v %v", r, err)
+		}
+	}
+}
+
+// BenchmarkAssume10 and BenchmarkAssume30k measure the reads and writes of one
+// `snowsts assume` run (see benchAssume).
+func BenchmarkAssume10(b *testing.B)  { benchAssume(b, 10) }
+func BenchmarkAssume30k(b *testing.B) { benchAssume(b, 30000) }

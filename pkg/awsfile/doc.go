@@ -161,25 +161,31 @@ func eolCode(s string) uint8 {
 
 // line is one physical line of the file with its classification, described
 // by offsets only: its text is Doc.src[start:start+n] (Doc.added[start] for a
-// line an edit wrote), and its key and value are spans of that text. A line
-// holds no pointer, so the lines of a big file cost the garbage collector
-// nothing to scan, and the file's bytes are kept once, in Doc.src.
+// line an edit wrote). Its key and value are found again in the text when
+// asked for (see fields). A line is 16 bytes and holds no pointer, so the
+// lines of a big file cost the garbage collector nothing to scan, and the
+// file's bytes are kept once, in Doc.src.
 type line struct {
-	start int32 // offset of the text in Doc.src, or index in Doc.added
-	n     int32 // length of the text, without the line ending
-	orig  int32 // index in the doc before the current edit, -1 when written by the edit
-	up    int32 // kNested: how many lines above it its parent key line is (> 0)
-	valAt int32 // kKey and kNested with '=': offset in the text where the value part starts
-	// kKey: key name; kNested: child key (text before '=', trimmed);
-	// kHeader: the name between the brackets, not yet normalised.
-	keyAt, keyN int32
-	// kKey: value as ini.v1 reads it; kNested: text after '=', trimmed.
-	valOff, valN int32
-	kind         kind
-	eol          uint8 // eolNone, eolLF or eolCRLF
-	added        bool  // the text is in Doc.added
-	touched      bool  // rewritten by the current edit
-	hasEq        bool  // kNested: the line has '='
+	start   int32 // offset of the text in Doc.src, or index in Doc.added
+	n       int32 // length of the text, without the line ending
+	orig    int32 // index in the doc before the current edit, -1 when written by the edit
+	kind    kind
+	eol     uint8 // eolNone, eolLF or eolCRLF
+	added   bool  // the text is in Doc.added
+	touched bool  // rewritten by the current edit
+}
+
+// fields are the parts of a line's text, as offsets into it.
+type fields struct {
+	// kKey: the key name; kNested: the child key (text before '=',
+	// trimmed); kHeader: the name between the brackets, not normalised.
+	keyAt, keyN int
+	// valAt is where the value part starts (after the delimiter) in kKey
+	// lines and kNested lines with '='.
+	valAt int
+	// kKey: the value as ini.v1 reads it; kNested: the text after '=', trimmed.
+	valOff, valN int
+	hasEq        bool // kNested: the line has '='
 }
 
 // Doc is a parsed AWS config or credentials file that can be edited without
@@ -223,16 +229,34 @@ func (d *Doc) raw(i int) string {
 	return d.text(i) + e
 }
 
+// fields reads line i's fields from its text again, as its classification
+// did (the line has been classified, so it reads without error).
+func (d *Doc) fields(i int) fields {
+	raw := d.raw(i)
+	switch d.lines[i].kind {
+	case kNested:
+		return nestedFields(raw)
+	case kHeader:
+		trimmed := trimLeft(raw)
+		return fields{keyAt: len(raw) - len(trimmed) + 1, keyN: strings.LastIndexByte(trimmed, ']') - 1}
+	case kKey:
+		trimmed := trimLeft(raw)
+		f, _ := keyFields(trimmed, len(raw)-len(trimmed))
+		return f
+	}
+	return fields{}
+}
+
 // key is the key of a kKey or kNested line, or the raw name of a header.
 func (d *Doc) key(i int) string {
-	l := &d.lines[i]
-	return d.text(i)[l.keyAt : l.keyAt+l.keyN]
+	f := d.fields(i)
+	return d.text(i)[f.keyAt : f.keyAt+f.keyN]
 }
 
 // value is the value of a kKey or kNested line.
 func (d *Doc) value(i int) string {
-	l := &d.lines[i]
-	return d.text(i)[l.valOff : l.valOff+l.valN]
+	f := d.fields(i)
+	return d.text(i)[f.valOff : f.valOff+f.valN]
 }
 
 // headerName is the normalised section name of the header line h.
@@ -249,34 +273,74 @@ func (d *Doc) sectionOf(i int) string {
 }
 
 // index locates the section headers of a Doc, so that a look-up reads one
-// section instead of the whole file.
+// section instead of the whole file. It holds no strings: names are read from
+// the headers when compared.
 type index struct {
-	heads []int32          // line indexes of the headers, in file order
-	first map[string]int32 // section name -> position in heads of its first header
-	next  []int32          // position in heads -> position of the section's next header, or -1
+	heads []int32  // line indexes of the headers, in file order
+	next  []int32  // position in heads -> position of the section's next header, or -1
+	hash  []uint32 // position in heads -> hash of the section name
+	// slots is a hash table (open addressing, linear probing) of the
+	// section names: the position in heads of a section's first header, or
+	// -1 for an empty slot.
+	slots []int32
 }
 
-// newIndex indexes the headers heads of d. The names are slices of d's
-// texts, so the index holds one string per distinct section and nothing more.
-func newIndex(d *Doc, heads []int32) *index {
-	x := &index{heads: heads, first: make(map[string]int32, len(heads)), next: make([]int32, len(heads))}
-	// From the end, so that first ends at each name's first header and
-	// next chains the copies forwards.
-	for k := len(heads) - 1; k >= 0; k-- {
-		name := d.headerName(int(heads[k]))
-		x.next[k] = -1
-		if p, ok := x.first[name]; ok {
-			x.next[k] = p
+// newIndex indexes the headers heads of d; names, when not nil, are their
+// section names.
+func newIndex(d *Doc, heads []int32, names []string) *index {
+	size := 8
+	for size < 2*len(heads) {
+		size <<= 1
+	}
+	x := &index{heads: heads, next: make([]int32, len(heads)), hash: make([]uint32, len(heads)), slots: make([]int32, size)}
+	for i := range x.slots {
+		x.slots[i] = -1
+	}
+	name := func(k int32) string {
+		if names != nil {
+			return names[k]
 		}
-		x.first[name] = int32(k)
+		return d.headerName(int(heads[k]))
+	}
+	// From the end, so that a slot ends at its name's first header and next
+	// chains the copies forwards.
+	for k := int32(len(heads) - 1); k >= 0; k-- {
+		nm := name(k)
+		x.hash[k] = hashName(nm)
+		s := x.probe(x.hash[k], func(j int32) bool { return name(j) == nm })
+		x.next[k] = x.slots[s]
+		x.slots[s] = k
 	}
 	return x
 }
 
-// has reports whether section has a header.
-func (x *index) has(section string) bool {
-	_, ok := x.first[section]
-	return ok
+// hashName is the 32-bit FNV-1a hash of a section name.
+func hashName(name string) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(name); i++ {
+		h = (h ^ uint32(name[i])) * 16777619
+	}
+	return h
+}
+
+// probe is the slot that holds the name whose hash is h (same tells whether
+// the header at a position has it), or the empty slot where it would go.
+func (x *index) probe(h uint32, same func(k int32) bool) int {
+	mask := len(x.slots) - 1
+	for s := int(h) & mask; ; s = (s + 1) & mask {
+		if k := x.slots[s]; k < 0 || x.hash[k] == h && same(k) {
+			return s
+		}
+	}
+}
+
+// first is the position in heads of the first header of the section name,
+// or -1.
+func (x *index) first(d *Doc, name string) int32 {
+	if len(x.slots) == 0 {
+		return -1
+	}
+	return x.slots[x.probe(hashName(name), func(k int32) bool { return d.headerName(int(x.heads[k])) == name })]
 }
 
 var emptyIndex = &index{}
@@ -295,7 +359,7 @@ func (d *Doc) index() *index {
 			heads = append(heads, int32(i))
 		}
 	}
-	d.idx = newIndex(d, heads)
+	d.idx = newIndex(d, heads, nil)
 	return d.idx
 }
 
@@ -303,8 +367,7 @@ func (d *Doc) index() *index {
 // (header included), in file order, until fn returns false.
 func (d *Doc) spans(section string, fn func(start, end int) bool) {
 	x := d.index()
-	k, ok := x.first[normSection(section)]
-	for ; ok && k >= 0; k = x.next[k] {
+	for k := x.first(d, normSection(section)); k >= 0; k = x.next[k] {
 		end := len(d.lines)
 		if int(k)+1 < len(x.heads) {
 			end = int(x.heads[k+1])
@@ -425,6 +488,7 @@ func parseString(data string) (*Doc, error) {
 	d.lines = make([]line, 0, strings.Count(s, "\n")+1)
 	var c classifier
 	var heads []int32
+	var names []string
 	for i, start := 0, 0; start < len(s); i++ {
 		end := len(s)
 		if nl := strings.IndexByte(s[start:], '\n'); nl >= 0 {
@@ -443,6 +507,7 @@ func parseString(data string) (*Doc, error) {
 		}
 		if d.lines[i].kind == kHeader {
 			heads = append(heads, int32(i))
+			names = append(names, c.header)
 		}
 		start = end
 	}
@@ -452,7 +517,7 @@ func parseString(data string) (*Doc, error) {
 			break
 		}
 	}
-	d.idx = newIndex(d, heads)
+	d.idx = newIndex(d, heads, names)
 	return d, nil
 }
 
@@ -507,41 +572,32 @@ func trimSpan(s string, a, b int) (at, n int) {
 	return a, b - a
 }
 
-// classifier assigns kinds, keys and values to lines one at a time,
-// following ini.v1's parser. Its state is reset by every section header, so a
-// run that starts at a header (or at the top of the file) classifies the lines
-// as a run over the whole file does.
+// classifier assigns kinds to lines one at a time, following ini.v1's
+// parser. Its state is reset by every section header, so a run that starts at
+// a header (or at the top of the file) classifies the lines as a run over the
+// whole file does.
 type classifier struct {
 	inSection bool
-	lastEmpty bool
-	lastDash  bool // the last key line's key is "-"
-	lastKey   int  // index in the doc of the last key line
+	lastEmpty bool   // the last key line has an empty value: indented lines are nested
+	lastDash  bool   // the last key line's key is "-"
+	header    string // the section name of the last header line
 }
 
 // step classifies d.lines[i], whose text and line ending are raw; lineNo is
-// its 1-based number for errors.
+// its 1-based number for errors. A nested line's parent is the nearest key
+// line above it (see parent).
 func (c *classifier) step(d *Doc, i int, raw string, lineNo int) error {
 	l := &d.lines[i]
-	l.kind, l.keyAt, l.keyN, l.valOff, l.valN, l.valAt, l.hasEq, l.up = kBlank, 0, 0, 0, 0, 0, false, 0
+	l.kind = kBlank
 	if c.lastEmpty && raw != "" && isSpaceTab(raw[0]) {
 		if c.lastDash {
 			// ini.v1 numbers a key named "-" and refuses a nested block under it.
 			return &ParseError{Line: lineNo, Msg: `nested value under the key "-"`}
 		}
-		l.kind, l.up = kNested, int32(i-c.lastKey)
-		text := raw[:l.n]
-		if eq := strings.IndexByte(text, '='); eq >= 0 {
-			l.hasEq = true
-			at, n := trimSpan(text, 0, eq)
-			l.keyAt, l.keyN = int32(at), int32(n)
-			l.valAt = int32(eq + 1)
-			at, n = trimSpan(text, eq+1, len(text))
-			l.valOff, l.valN = int32(at), int32(n)
-		}
+		l.kind = kNested
 		return nil
 	}
 	trimmed := trimLeft(raw)
-	lead := len(raw) - len(trimmed)
 	switch {
 	case trimmed == "":
 		return nil
@@ -553,29 +609,52 @@ func (c *classifier) step(d *Doc, i int, raw string, lineNo int) error {
 		if closeAt < 0 {
 			return &ParseError{Line: lineNo, Msg: "section header without ']'"}
 		}
-		if normSection(trimmed[1:closeAt]) == "" {
+		name := normSection(trimmed[1:closeAt])
+		if name == "" {
 			return &ParseError{Line: lineNo, Msg: "empty section name"}
 		}
-		c.inSection, c.lastEmpty = true, false
-		l.kind, l.keyAt, l.keyN = kHeader, int32(lead+1), int32(closeAt-1)
+		c.inSection, c.lastEmpty, c.header = true, false, name
+		l.kind = kHeader
 		return nil
 	}
 	if !c.inSection {
 		return &ParseError{Line: lineNo, Msg: "key outside any section (the AWS CLI refuses such a file)"}
 	}
-	at, n, off, msg := readKeyName(trimmed)
+	f, msg := keyFields(trimmed, len(raw)-len(trimmed))
 	if msg != "" {
 		return &ParseError{Line: lineNo, Msg: msg}
 	}
-	name := trimmed[at : at+n]
+	l.kind = kKey
+	name := raw[f.keyAt : f.keyAt+f.keyN]
+	c.lastEmpty, c.lastDash = f.valN == 0, name == "-"
+	return nil
+}
+
+// keyFields reads a key line whose text and line ending, without the lead
+// bytes of leading white space, are trimmed; msg says what is wrong with it.
+func keyFields(trimmed string, lead int) (f fields, msg string) {
+	at, n, off, msg := readKeyName(trimmed)
+	if msg != "" {
+		return f, msg
+	}
 	vat, vn, msg := readValue(trimmed[off:])
 	if msg != "" {
-		return &ParseError{Line: lineNo, Msg: fmt.Sprintf("key %q: %s", name, msg)}
+		return f, fmt.Sprintf("key %q: %s", trimmed[at:at+n], msg)
 	}
-	l.kind, l.keyAt, l.keyN = kKey, int32(lead+at), int32(n)
-	l.valAt, l.valOff, l.valN = int32(lead+off), int32(lead+off+vat), int32(vn)
-	c.lastEmpty, c.lastKey, c.lastDash = vn == 0, i, name == "-"
-	return nil
+	return fields{keyAt: lead + at, keyN: n, valAt: lead + off, valOff: lead + off + vat, valN: vn}, ""
+}
+
+// nestedFields reads a nested line (text and line ending raw): "key = value"
+// or anything else.
+func nestedFields(raw string) fields {
+	eq := strings.IndexByte(raw, '=')
+	if eq < 0 {
+		return fields{}
+	}
+	f := fields{hasEq: true, valAt: eq + 1}
+	f.keyAt, f.keyN = trimSpan(raw, 0, eq)
+	f.valOff, f.valN = trimSpan(raw, eq+1, len(raw))
+	return f
 }
 
 // indexDelim is strings.IndexAny(s, "=:").
@@ -715,7 +794,7 @@ func (d *Doc) Sections() []string {
 	x := d.index()
 	for k, h := range x.heads {
 		name := d.headerName(int(h))
-		if x.first[name] == int32(k) {
+		if x.first(d, name) == int32(k) {
 			out = append(out, name)
 		}
 	}
@@ -724,7 +803,7 @@ func (d *Doc) Sections() []string {
 
 // Has reports whether the file has a section named section.
 func (d *Doc) Has(section string) bool {
-	return d.index().has(normSection(section))
+	return d.index().first(d, normSection(section)) >= 0
 }
 
 // keyLines returns the indexes of the top-level lines of key in section, in order.
@@ -751,10 +830,12 @@ func (d *Doc) childLines(p int, key string) []int {
 		if l.kind == kBlank || l.kind == kComment {
 			continue
 		}
-		if l.kind != kNested || i-int(l.up) != p {
+		// Only blank, comment and nested lines come between p and i, so
+		// p is i's parent.
+		if l.kind != kNested {
 			break
 		}
-		if key == "" || l.hasEq && strings.EqualFold(d.key(i), key) {
+		if key == "" || d.fields(i).hasEq && strings.EqualFold(d.key(i), key) {
 			out = append(out, i)
 		}
 	}

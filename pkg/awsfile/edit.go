@@ -45,7 +45,7 @@ func (d *Doc) lastContent(section string) int {
 // v is ""), keeping the key, the delimiter and the spacing around the value.
 func (d *Doc) withValue(i int, v string) string {
 	t := d.text(i)
-	at := int(d.lines[i].valAt)
+	at := d.fields(i).valAt
 	head, part := t[:at], t[at:]
 	if v == "" {
 		return strings.TrimRight(head, " \t")
@@ -154,7 +154,7 @@ func (d *Doc) SetNested(section, parent, key, value string) error {
 			indent, anchor := "", pi
 			for _, c := range d.childLines(pi, "") {
 				t := d.text(c)
-				if d.lines[c].hasEq && indent == "" {
+				if d.fields(c).hasEq && indent == "" {
 					indent = t[:len(t)-len(strings.TrimLeft(t, " \t"))]
 				}
 				if strings.TrimSpace(t) != "" {
@@ -374,8 +374,8 @@ func (d *Doc) apply(op string, p *plan, ok func(*Doc) bool) error {
 		case kKey:
 			same = same && section == d.sectionOf(oi) && nd.key(i) == d.key(oi) && nd.value(i) == d.value(oi)
 		case kNested:
-			up := int(l.up)
-			same = same && up > 0 && i-up >= 0 && nd.lines[i-up].orig == l.orig-o.up
+			pn, po := parent(nd.lines, i), parent(d.lines, oi)
+			same = same && pn >= 0 && int(nd.lines[pn].orig) == po
 		}
 		// The AWS CLI (Python's configparser) reads an indented line as the
 		// continuation of the key above it, so such a line keeps its neighbour.
@@ -435,9 +435,9 @@ func (d *Doc) replaceLines(s, e int, region []line) {
 		heads = append(heads, h+int32(delta))
 	}
 	if slices.Equal(oldNames, newNames) {
-		d.idx = &index{heads: heads, first: old.first, next: old.next}
+		d.idx = &index{heads: heads, next: old.next, hash: old.hash, slots: old.slots}
 	} else {
-		d.idx = newIndex(d, heads)
+		d.idx = newIndex(d, heads, nil)
 	}
 }
 
@@ -456,6 +456,17 @@ func (d *Doc) fixEnds(atEOF bool) {
 			l.eol = eolNone
 		}
 	}
+}
+
+// parent is the index of the key line a nested line i belongs to: the nearest
+// key line above it, or -1.
+func parent(ls []line, i int) int {
+	for j := i - 1; j >= 0; j-- {
+		if ls[j].kind == kKey {
+			return j
+		}
+	}
+	return -1
 }
 
 // prevContent is the index of the nearest header, key or nested line before i, or -1.
