@@ -191,8 +191,9 @@ type fields struct {
 // Doc is a parsed AWS config or credentials file that can be edited without
 // disturbing the lines it does not touch. The zero Doc is an empty file.
 type Doc struct {
-	bom   string
-	src   string   // the file after the byte-order mark, as read
+	read  string   // the file as read; edits leave it as it was
+	bom   string   // the byte-order marks at the start of read
+	src   string   // read after bom; the lines not written by an edit are slices of it
 	added []string // the texts of lines written by edits
 	lines []line
 	eol   string
@@ -381,40 +382,36 @@ func (d *Doc) spans(section string, fn func(start, end int) bool) {
 // Parse parses data. A malformed file gives an error that names the line and
 // carries exit code Config.
 func Parse(data []byte) (*Doc, error) {
-	return parseMemoized(data, true)
-}
-
-// parseMemoized parses data, answering from the memo when it can and, when
-// remember is set, remembering the result. A Doc about to be edited is not
-// worth remembering: its first edit would copy it.
-func parseMemoized(data []byte, remember bool) (*Doc, error) {
 	if d := memo.get(data); d != nil {
 		return d, nil
 	}
-	s := string(data)
-	d, err := parseString(s)
+	return parseMemoized(string(data), true)
+}
+
+// parseMemoized parses data and, when remember is set, remembers the result.
+// A Doc about to be edited is not worth remembering: its first edit would
+// copy it.
+func parseMemoized(data string, remember bool) (*Doc, error) {
+	d, err := parseString(data)
 	if err != nil {
 		return nil, exitcode.New(exitcode.Config, fmt.Errorf("parse: %w", err), parseHint)
 	}
 	if remember {
-		d = memo.put(s, d)
+		d = memo.put(d)
 	}
 	return d, nil
 }
 
-// parseMemo keeps the last files parsed: one run of snowsts reads the same
-// file several times (to check, to load the device profile, to update it), and
-// a file of 30,000 profiles takes milliseconds to parse. A hit is a Doc that
+// parseMemo keeps the last few files parsed, by content. One run of snowsts
+// reads each file three times through Load and Update (to check the target
+// profile, to load the device profile, to update it), from packages that each
+// load what they need; parsing a file of 30,000 profiles takes milliseconds,
+// comparing it with a remembered one a fraction of that. A hit is a Doc that
 // shares the parsed lines with the memo until its first edit copies them.
 type parseMemo struct {
 	mu      sync.Mutex
-	entries [4]memoEntry
+	entries [4]*Doc
 	next    int
-}
-
-type memoEntry struct {
-	data string
-	d    *Doc
 }
 
 // memoMin is the smallest file worth remembering.
@@ -422,33 +419,50 @@ const memoMin = 4 << 10
 
 var memo parseMemo
 
-func (m *parseMemo) get(data []byte) *Doc {
-	if len(data) < memoMin {
+// candidates are the remembered Docs read from files of size bytes.
+func (m *parseMemo) candidates(size int64) []*Doc {
+	if size < memoMin {
 		return nil
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for _, e := range m.entries {
-		if e.d != nil && e.data == string(data) {
-			c := *e.d
-			return &c
+	var out []*Doc
+	for _, d := range m.entries {
+		if d != nil && int64(len(d.read)) == size {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// get is the remembered Doc read from data, or nil.
+func (m *parseMemo) get(data []byte) *Doc {
+	for _, d := range m.candidates(int64(len(data))) {
+		if d.read == string(data) {
+			return d.share()
 		}
 	}
 	return nil
 }
 
-func (m *parseMemo) put(data string, d *Doc) *Doc {
-	if len(data) < memoMin {
+// share is a copy of the remembered d for a caller.
+func (d *Doc) share() *Doc {
+	c := *d
+	return &c
+}
+
+// put remembers d (big enough) and returns the caller's copy.
+func (m *parseMemo) put(d *Doc) *Doc {
+	if len(d.read) < memoMin {
 		return d
 	}
 	d.index()
 	d.shared = true
-	c := *d
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.entries[m.next] = memoEntry{data: data, d: &c}
+	m.entries[m.next] = d
 	m.next = (m.next + 1) % len(m.entries)
-	return d
+	return d.share()
 }
 
 // iniOptions are the ini.v1 options that match how the AWS CLI reads a value.
@@ -464,7 +478,7 @@ func parse(data []byte) (*Doc, error) { return parseString(string(data)) }
 
 // parseString parses data, which the Doc keeps: its lines are slices of it.
 func parseString(data string) (*Doc, error) {
-	d := &Doc{eol: "\n", finalNL: true}
+	d := &Doc{read: data, eol: "\n", finalNL: true}
 	s := data
 	for {
 		switch {
@@ -526,7 +540,10 @@ func parseString(data string) (*Doc, error) {
 // number is reported, counted from first: the shortest failing prefix of
 // whole lines.
 func validateINI(bom string, d *Doc, first int) error {
-	b := d.appendLines([]byte(bom))
+	b := []byte(bom)
+	for p := range d.linePieces {
+		b = append(b, p...)
+	}
 	if _, err := ini.LoadSources(iniOptions, b); err == nil {
 		return nil
 	}
@@ -756,25 +773,45 @@ func (d *Doc) Bytes() []byte {
 	for i := range d.lines {
 		n += int(d.lines[i].n) + len(eolText[d.lines[i].eol])
 	}
-	return d.appendLines(append(make([]byte, 0, n), d.bom...))
+	b := make([]byte, 0, n)
+	for p := range d.pieces {
+		b = append(b, p...)
+	}
+	return b
 }
 
-// appendLines appends the lines to b, copying each run of lines that the file
-// holds contiguously at once.
-func (d *Doc) appendLines(b []byte) []byte {
-	rs, re := 0, 0 // a run of src not yet copied
+// pieces yields the file's content in order: the byte-order mark, then the
+// lines (see linePieces).
+func (d *Doc) pieces(yield func(string) bool) {
+	if d.bom == "" || yield(d.bom) {
+		d.linePieces(yield)
+	}
+}
+
+// linePieces yields the lines in order, in as few pieces as it can: each run
+// of lines that src holds contiguously as one piece, and the texts and line
+// endings of the lines edits wrote.
+func (d *Doc) linePieces(yield func(string) bool) {
+	rs, re := 0, 0 // a run of src not yet yielded
+	flush := func() bool {
+		p := d.src[rs:re]
+		rs, re = 0, 0
+		return p == "" || yield(p)
+	}
 	for i := range d.lines {
 		l := &d.lines[i]
 		e := eolText[l.eol]
 		if l.added {
-			b = append(b, d.src[rs:re]...)
-			rs, re = 0, 0
-			b = append(append(b, d.added[l.start]...), e...)
+			if !flush() || !yield(d.added[l.start]) || e != "" && !yield(e) {
+				return
+			}
 			continue
 		}
 		s, t := int(l.start), int(l.start)+int(l.n)
 		if s != re {
-			b = append(b, d.src[rs:re]...)
+			if !flush() {
+				return
+			}
 			rs = s
 		}
 		re = t
@@ -782,10 +819,23 @@ func (d *Doc) appendLines(b []byte) []byte {
 			re += len(e)
 			continue
 		}
-		b = append(append(b, d.src[rs:re]...), e...)
-		rs, re = 0, 0
+		if !flush() || e != "" && !yield(e) {
+			return
+		}
 	}
-	return append(b, d.src[rs:re]...)
+	flush()
+}
+
+// equal reports whether the file's content is s.
+func (d *Doc) equal(s string) bool {
+	off := 0
+	for p := range d.pieces {
+		if !strings.HasPrefix(s[off:], p) {
+			return false
+		}
+		off += len(p)
+	}
+	return off == len(s)
 }
 
 // Sections returns the section names in the order of their first header.

@@ -1,10 +1,11 @@
 package awsfile
 
 import (
-	"bytes"
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -27,18 +28,76 @@ type Result struct {
 
 // Load reads and parses the file at path. A missing file is an empty Doc.
 func Load(path string) (*Doc, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return &Doc{eol: "\n", finalNL: true}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
-	d, err := Parse(data)
+	defer f.Close()
+	d, err := readDoc(f, true)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
 	return d, nil
+}
+
+// readChunk is the size of the reads that compare a file with a remembered one.
+const readChunk = 64 << 10
+
+// readDoc reads and parses f. A file with the content of a remembered one is
+// compared with it as it is read, so it costs no memory of its own; another
+// is read into one string, which the Doc keeps, and remembered when remember
+// is set.
+func readDoc(f *os.File, remember bool) (*Doc, error) {
+	var size int64
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		size = fi.Size()
+	}
+	var buf []byte
+	for _, d := range memo.candidates(size) {
+		if buf == nil {
+			buf = make([]byte, readChunk)
+		}
+		same, err := sameContent(f, d.read, buf)
+		if err != nil {
+			return nil, err
+		}
+		if same {
+			return d.share(), nil
+		}
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return nil, err
+		}
+	}
+	if buf == nil {
+		buf = make([]byte, min(readChunk, size+512))
+	}
+	var b strings.Builder
+	b.Grow(int(size))
+	// Hide f's WriteTo, which would not use buf.
+	if _, err := io.CopyBuffer(&b, struct{ io.Reader }{f}, buf); err != nil {
+		return nil, err
+	}
+	return parseMemoized(b.String(), remember)
+}
+
+// sameContent reports whether reading r to its end gives s.
+func sameContent(r io.Reader, s string, buf []byte) (bool, error) {
+	for {
+		n, err := io.ReadFull(r, buf)
+		if n > len(s) || string(buf[:n]) != s[:n] {
+			return false, nil
+		}
+		s = s[n:]
+		switch {
+		case err == io.EOF || err == io.ErrUnexpectedEOF:
+			return s == "", nil
+		case err != nil:
+			return false, err
+		}
+	}
 }
 
 // Update reads the file at path, lets fn edit it and writes the result back
@@ -63,40 +122,95 @@ func Update(ctx context.Context, path string, fn func(d *Doc) error) (Result, er
 	}
 	defer unlock()
 
-	data, err := os.ReadFile(target)
-	var info fs.FileInfo
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		res.Created = true
-	case err != nil:
-		return res, fmt.Errorf("update %s: %w", path, err)
-	default:
-		if info, err = os.Stat(target); err != nil {
-			return res, fmt.Errorf("update %s: %w", path, err)
-		}
-	}
-	d, err := parseMemoized(data, false)
+	removeStaleTemps(target, time.Now())
+
+	d, info, err := readForUpdate(target)
 	if err != nil {
 		return res, fmt.Errorf("update %s: %w", path, err)
 	}
+	res.Created = info == nil
 	if err := fn(d); err != nil {
 		return res, fmt.Errorf("update %s: %w", path, err)
 	}
-	out := d.Bytes()
 	mode := fs.FileMode(0o600)
 	if info != nil {
 		mode = info.Mode().Perm()
 	}
 	res.Warning = exposureWarning(path, mode, d)
-	if bytes.Equal(out, data) {
+	if d.equal(d.read) {
 		res.Created = false
 		return res, nil
 	}
-	if err := writeAtomic(target, out, mode, info); err != nil {
+	if err := writeAtomic(target, d, mode, info); err != nil {
 		return res, fmt.Errorf("update %s: %w", path, err)
 	}
 	res.Changed = true
 	return res, nil
+}
+
+// readForUpdate reads and parses target; a missing file is an empty Doc and
+// a nil FileInfo.
+func readForUpdate(target string) (*Doc, fs.FileInfo, error) {
+	f, err := os.Open(target)
+	if errors.Is(err, fs.ErrNotExist) {
+		return &Doc{eol: "\n", finalNL: true}, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, nil, err
+	}
+	// Not remembered: the first edit would copy it.
+	d, err := readDoc(f, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	return d, info, nil
+}
+
+// staleTempAge is how old a temp file of writeAtomic must be before Update,
+// holding the lock, takes it for the leftover of a writer that was killed.
+const staleTempAge = time.Minute
+
+// removeStaleTemps removes the temp files that writeAtomic left next to
+// target (".<name>.tmp-<digits>", regular files) older than staleTempAge: a
+// writer killed mid-write leaves one as big as the file. The caller holds
+// the lock, so no live writer of this snowsts version is writing one; an
+// older temp file of a writer that is still running (a clock set back) would
+// only make that writer's rename fail. Nothing else is touched, and failures
+// are ignored: the leftovers cost space, not correctness.
+func removeStaleTemps(target string, now time.Time) {
+	dir, prefix := filepath.Dir(target), "."+filepath.Base(target)+".tmp-"
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if !isTempName(e.Name(), prefix) || !e.Type().IsRegular() {
+			continue
+		}
+		if fi, err := e.Info(); err == nil && now.Sub(fi.ModTime()) > staleTempAge {
+			_ = os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
+}
+
+// isTempName reports whether name is prefix followed by the digits that
+// os.CreateTemp puts in place of "*".
+func isTempName(name, prefix string) bool {
+	digits, ok := strings.CutPrefix(name, prefix)
+	if !ok || digits == "" {
+		return false
+	}
+	for i := 0; i < len(digits); i++ {
+		if digits[i] < '0' || digits[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // secretKeys are the keys whose presence makes a readable file worth a warning.
@@ -167,10 +281,11 @@ func lock(ctx context.Context, target string) (func(), error) {
 	return func() { _ = fl.Unlock() }, nil
 }
 
-// writeAtomic replaces target with data: a temp file in the same directory,
-// fsynced, given mode (and the old owner when running as root), renamed over
-// target, then the directory fsynced.
-func writeAtomic(target string, data []byte, mode fs.FileMode, old fs.FileInfo) (err error) {
+// writeAtomic replaces target with d's content: a temp file in the same
+// directory, written through one buffer (the runs of lines d holds as read go
+// to the file without a copy), fsynced, given mode (and the old owner when
+// running as root), renamed over target, then the directory fsynced.
+func writeAtomic(target string, d *Doc, mode fs.FileMode, old fs.FileInfo) (err error) {
 	dir := filepath.Dir(target)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(target)+".tmp-*")
 	if err != nil {
@@ -182,7 +297,13 @@ func writeAtomic(target string, data []byte, mode fs.FileMode, old fs.FileInfo) 
 			_ = os.Remove(tmp.Name())
 		}
 	}()
-	if _, err = tmp.Write(data); err != nil {
+	w := bufio.NewWriterSize(tmp, min(readChunk, len(d.read)+4096))
+	for p := range d.pieces {
+		if _, err = w.WriteString(p); err != nil {
+			return fmt.Errorf("write temp file: %w", err)
+		}
+	}
+	if err = w.Flush(); err != nil {
 		return fmt.Errorf("write temp file: %w", err)
 	}
 	if err = tmp.Chmod(mode); err != nil {
