@@ -402,3 +402,102 @@ func TestUpdateConcurrentProcesses(t *testing.T) {
 		t.Errorf("%d of %d reads saw a partial file", torn.Load(), reads.Load())
 	}
 }
+
+// TestUpdateRemovesStaleTemps: a writer killed mid-write leaves its temp file
+// behind; the next Update removes it (once old enough) and nothing else.
+func TestUpdateRemovesStaleTemps(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "credentials")
+	write(t, path, foreign, 0o600)
+	old := time.Now().Add(-2 * staleTempAge)
+	tests := []struct {
+		name    string
+		file    string // created in dir
+		dir     bool   // a directory, not a file
+		link    bool   // a symlink to a file outside dir
+		old     bool   // modification time before staleTempAge
+		removed bool
+	}{
+		{name: "stale temp", file: ".credentials.tmp-123456789", old: true, removed: true},
+		{name: "another stale temp", file: ".credentials.tmp-1", old: true, removed: true},
+		{name: "fresh temp (a writer may be at work)", file: ".credentials.tmp-42"},
+		{name: "no digits", file: ".credentials.tmp-", old: true},
+		{name: "not only digits", file: ".credentials.tmp-12a", old: true},
+		{name: "suffix after the digits", file: ".credentials.tmp-12.bak", old: true},
+		{name: "without the leading dot", file: "credentials.tmp-12", old: true},
+		{name: "another file's temp", file: ".config.tmp-12", old: true},
+		{name: "directory with a temp name", file: ".credentials.tmp-77", dir: true, old: true},
+		{name: "symlink with a temp name", file: ".credentials.tmp-78", link: true, old: true},
+	}
+	outside := filepath.Join(t.TempDir(), "keep")
+	write(t, outside, "keep", 0o600)
+	for _, tt := range tests {
+		p := filepath.Join(dir, tt.file)
+		switch {
+		case tt.dir:
+			if err := os.Mkdir(p, 0o700); err != nil {
+				t.Fatal(err)
+			}
+		case tt.link:
+			if err := os.Symlink(outside, p); err != nil {
+				t.Fatal(err)
+			}
+		default:
+			write(t, p, "half a file", 0o600)
+		}
+		if tt.old {
+			if err := os.Chtimes(p, old, old); err != nil && !tt.link {
+				t.Fatal(err)
+			}
+			if tt.link {
+				if err := os.Chtimes(outside, old, old); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	if _, err := Update(context.Background(), path, setCreds("snow")); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := os.Lstat(filepath.Join(dir, tt.file))
+			if gone := errors.Is(err, fs.ErrNotExist); gone != tt.removed {
+				t.Errorf("%s: removed %v, want %v (%v)", tt.file, gone, tt.removed, err)
+			}
+		})
+	}
+	if data, err := os.ReadFile(outside); err != nil || string(data) != "keep" {
+		t.Errorf("symlink target: %q %v", data, err)
+	}
+}
+
+// TestLoadSeesRewrites: a remembered file rewritten with other bytes, of the
+// same size or not, is read again, not answered from memory.
+func TestLoadSeesRewrites(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config")
+	big := genConfig(100) // over memoMin
+	tests := []struct{ name, data, want string }{
+		{"first read", big, "us-west-2"},
+		{"same bytes", big, "us-west-2"},
+		{"same size, other bytes", strings.Replace(big, "us-west-2", "eu-west-2", 1), "eu-west-2"},
+		{"same size, change at the end", strings.Replace(big, "us-west-2", "eu-west-2", 1)[:len(big)-2] + "x\n", "eu-west-2"},
+		{"longer", big + "[profile z]\nregion = snow\n", "us-west-2"},
+		{"shorter", big[:strings.LastIndexByte(big[:len(big)/2], '\n')+1], "us-west-2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			write(t, path, tt.data, 0o600)
+			d, err := Load(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := string(d.Bytes()); got != tt.data {
+				t.Fatalf("Load gives other bytes than the file's (%d, want %d)", len(got), len(tt.data))
+			}
+			if v, _ := d.Get("default", "region"); v != tt.want {
+				t.Errorf("region = %q, want %q", v, tt.want)
+			}
+		})
+	}
+}
