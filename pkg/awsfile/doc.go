@@ -67,6 +67,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -205,6 +206,12 @@ type Doc struct {
 	// idx locates the section headers; nil until needed. It is never
 	// changed once built (an edit makes a new one), so Docs may share it.
 	idx *index
+	// The lines outside [editLo, editHi) are as parsed, in file order:
+	// [0, editLo) are the file's first lines, [editHi, len(lines)) its
+	// last ones. All lines are inside when edited is false and the range
+	// empty; an edit widens it.
+	editLo, editHi int
+	edited         bool
 }
 
 // text is line i's text, without its line ending.
@@ -499,31 +506,37 @@ func parseString(data string) (*Doc, error) {
 	}
 	d.src = s
 	d.finalNL = s[len(s)-1] == '\n'
-	d.lines = make([]line, 0, strings.Count(s, "\n")+1)
-	var c classifier
+	n := strings.Count(s, "\n")
+	if !d.finalNL {
+		n++
+	}
+	d.lines = make([]line, n)
+	// Each chunk starts at the top or at a header, where the classifier's
+	// state starts over, so the chunks can be read at once; the first
+	// chunk with an error has the file's first error.
+	bounds := chunkBounds(s)
+	chunks := make([]chunk, len(bounds)-1)
+	var wg sync.WaitGroup
+	first := 0
+	for k := range chunks {
+		ch := &chunks[k]
+		ch.from, ch.to, ch.first = bounds[k], bounds[k+1], first
+		first += strings.Count(s[ch.from:ch.to], "\n")
+		if k == len(chunks)-1 {
+			ch.read(d)
+			break
+		}
+		wg.Go(func() { ch.read(d) })
+	}
+	wg.Wait()
 	var heads []int32
 	var names []string
-	for i, start := 0, 0; start < len(s); i++ {
-		end := len(s)
-		if nl := strings.IndexByte(s[start:], '\n'); nl >= 0 {
-			end = start + nl + 1
+	for k := range chunks {
+		if chunks[k].err != nil {
+			return nil, chunks[k].err
 		}
-		l := line{start: int32(start), n: int32(end - start), orig: int32(i)}
-		if s[end-1] == '\n' {
-			l.n, l.eol = l.n-1, eolLF
-			if end-start >= 2 && s[end-2] == '\r' {
-				l.n, l.eol = l.n-1, eolCRLF
-			}
-		}
-		d.lines = append(d.lines, l)
-		if err := c.step(d, i, s[start:end], i+1); err != nil {
-			return nil, err
-		}
-		if d.lines[i].kind == kHeader {
-			heads = append(heads, int32(i))
-			names = append(names, c.header)
-		}
-		start = end
+		heads = append(heads, chunks[k].heads...)
+		names = append(names, chunks[k].names...)
 	}
 	for i := range d.lines {
 		if e := d.lines[i].eol; e != eolNone {
@@ -533,6 +546,67 @@ func parseString(data string) (*Doc, error) {
 	}
 	d.idx = newIndex(d, heads, names)
 	return d, nil
+}
+
+// chunkMin is the size of the smallest chunk worth reading on its own.
+const chunkMin = 256 << 10
+
+// chunkBounds splits s into up to GOMAXPROCS (at most 4) chunks of whole
+// lines, each after the first starting with a line that begins with '[': a
+// header whatever comes before it. The result runs from 0 to len(s).
+func chunkBounds(s string) []int {
+	n := min(runtime.GOMAXPROCS(0), 4, len(s)/chunkMin)
+	bounds := []int{0}
+	for k := 1; k < n; k++ {
+		at := max(len(s)*k/n, bounds[len(bounds)-1])
+		i := strings.Index(s[at:], "\n[")
+		if i < 0 {
+			break
+		}
+		if b := at + i + 1; b > bounds[len(bounds)-1] {
+			bounds = append(bounds, b)
+		}
+	}
+	return append(bounds, len(s))
+}
+
+// chunk is a run of lines read by one goroutine.
+type chunk struct {
+	from, to int // byte offsets in Doc.src
+	first    int // index of its first line
+	heads    []int32
+	names    []string
+	err      error
+}
+
+// read splits the chunk into lines and classifies them into d.lines, which
+// has room for them.
+func (ch *chunk) read(d *Doc) {
+	s, ls := d.src, d.lines
+	var c classifier
+	for i, start := ch.first, ch.from; start < ch.to; i++ {
+		end := ch.to
+		if nl := strings.IndexByte(s[start:ch.to], '\n'); nl >= 0 {
+			end = start + nl + 1
+		}
+		l := line{start: int32(start), n: int32(end - start), orig: int32(i)}
+		if s[end-1] == '\n' {
+			l.n, l.eol = l.n-1, eolLF
+			if end-start >= 2 && s[end-2] == '\r' {
+				l.n, l.eol = l.n-1, eolCRLF
+			}
+		}
+		if err := c.step(&l, s[start:end], i+1); err != nil {
+			ch.err = err
+			return
+		}
+		ls[i] = l
+		if l.kind == kHeader {
+			ch.heads = append(ch.heads, int32(i))
+			ch.names = append(ch.names, c.header)
+		}
+		start = end
+	}
 }
 
 // validateINI checks that ini.v1 accepts the lines of d (preceded by bom) too.
@@ -600,11 +674,15 @@ type classifier struct {
 	header    string // the section name of the last header line
 }
 
-// step classifies d.lines[i], whose text and line ending are raw; lineNo is
-// its 1-based number for errors. A nested line's parent is the nearest key
-// line above it (see parent).
-func (c *classifier) step(d *Doc, i int, raw string, lineNo int) error {
-	l := &d.lines[i]
+// step classifies l, whose text and line ending are raw; lineNo is its
+// 1-based number for errors. A nested line's parent is the nearest key line
+// above it (see parent).
+func (c *classifier) step(l *line, raw string, lineNo int) error {
+	if c.inSection && plainKeyLine(raw) {
+		// What the rest of step finds too, only sooner: the common line.
+		l.kind, c.lastEmpty, c.lastDash = kKey, false, false
+		return nil
+	}
 	l.kind = kBlank
 	if c.lastEmpty && raw != "" && isSpaceTab(raw[0]) {
 		if c.lastDash {
@@ -645,6 +723,34 @@ func (c *classifier) step(d *Doc, i int, raw string, lineNo int) error {
 	name := raw[f.keyAt : f.keyAt+f.keyN]
 	c.lastEmpty, c.lastDash = f.valN == 0, name == "-"
 	return nil
+}
+
+// plainKeyLine reports whether raw is "name = value" with a name that starts
+// with an ASCII letter, digit or '_' and a value that starts with a printable
+// ASCII character other than a quote: a key line with a non-empty value,
+// whose name is not "-", whatever the classifier's state (in a section).
+// Any other line gets the full reading.
+func plainKeyLine(raw string) bool {
+	if raw == "" || !isNameStart(raw[0]) {
+		return false
+	}
+	e := indexDelim(raw)
+	if e < 0 {
+		return false
+	}
+	j := e + 1
+	for j < len(raw) && (raw[j] == ' ' || raw[j] == '\t') {
+		j++
+	}
+	if j == len(raw) {
+		return false
+	}
+	b := raw[j]
+	return b > ' ' && b < 0x7f && b != '"' && b != '`'
+}
+
+func isNameStart(b byte) bool {
+	return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '_'
 }
 
 // keyFields reads a key line whose text and line ending, without the lead
@@ -788,29 +894,47 @@ func (d *Doc) pieces(yield func(string) bool) {
 	}
 }
 
-// linePieces yields the lines in order, in as few pieces as it can: each run
-// of lines that src holds contiguously as one piece, and the texts and line
-// endings of the lines edits wrote.
+// linePieces yields the lines in order, in as few pieces as it can: the
+// lines before and after the edited range each as one slice of src, and
+// within it each run of lines that src holds contiguously as one piece and
+// the texts and line endings of the lines edits wrote.
 func (d *Doc) linePieces(yield func(string) bool) {
+	lo, hi := d.editLo, d.editHi
+	if !d.edited {
+		lo, hi = 0, 0
+	}
+	if lo > 0 {
+		l := &d.lines[lo-1]
+		if !yield(d.src[:int(l.start)+int(l.n)+len(eolText[l.eol])]) {
+			return
+		}
+	}
+	if d.editedPieces(lo, hi, yield) && hi < len(d.lines) {
+		yield(d.src[d.lines[hi].start:])
+	}
+}
+
+// editedPieces yields the lines [lo, hi) and reports whether to go on.
+func (d *Doc) editedPieces(lo, hi int, yield func(string) bool) bool {
 	rs, re := 0, 0 // a run of src not yet yielded
 	flush := func() bool {
 		p := d.src[rs:re]
 		rs, re = 0, 0
 		return p == "" || yield(p)
 	}
-	for i := range d.lines {
+	for i := lo; i < hi; i++ {
 		l := &d.lines[i]
 		e := eolText[l.eol]
 		if l.added {
 			if !flush() || !yield(d.added[l.start]) || e != "" && !yield(e) {
-				return
+				return false
 			}
 			continue
 		}
 		s, t := int(l.start), int(l.start)+int(l.n)
 		if s != re {
 			if !flush() {
-				return
+				return false
 			}
 			rs = s
 		}
@@ -820,10 +944,10 @@ func (d *Doc) linePieces(yield func(string) bool) {
 			continue
 		}
 		if !flush() || e != "" && !yield(e) {
-			return
+			return false
 		}
 	}
-	flush()
+	return flush()
 }
 
 // equal reports whether the file's content is s.

@@ -331,7 +331,7 @@ func (d *Doc) apply(op string, p *plan, ok func(*Doc) bool) error {
 	classified := 0
 	classify := func() error {
 		for ; classified < len(nd.lines); classified++ {
-			if err := c.step(nd, classified, nd.raw(classified), s+classified+1); err != nil {
+			if err := c.step(&nd.lines[classified], nd.raw(classified), s+classified+1); err != nil {
 				return err
 			}
 		}
@@ -387,6 +387,7 @@ func (d *Doc) apply(op string, p *plan, ok func(*Doc) bool) error {
 			return fmt.Errorf("%s: refused, it would change the meaning of line %d (check its indentation)", op, l.orig+1)
 		}
 	}
+	nd.editLo, nd.editHi, nd.edited = 0, len(nd.lines), true
 	bom := ""
 	if s == 0 {
 		bom = d.bom
@@ -413,6 +414,15 @@ func (d *Doc) replaceLines(s, e int, region []line) {
 	var oldNames, newNames []string
 	for _, h := range old.heads[a:b] {
 		oldNames = append(oldNames, d.headerName(int(h)))
+	}
+	r := len(region)
+	switch {
+	case !d.edited:
+		d.editLo, d.editHi, d.edited = s, s+r, true
+	case d.editHi >= e:
+		d.editLo, d.editHi = min(d.editLo, s), d.editHi+delta
+	default:
+		d.editLo, d.editHi = min(d.editLo, s), s+r
 	}
 	if d.shared {
 		ls := make([]line, 0, len(d.lines)+delta)

@@ -59,6 +59,9 @@ func FuzzEdit(f *testing.F) {
 			err = d.MarkManaged(section)
 		}
 		out := d.Bytes()
+		if naive := naiveBytes(d); !bytes.Equal(out, naive) {
+			t.Fatalf("Bytes %q, line by line %q", out, naive)
+		}
 		if err != nil {
 			if !bytes.Equal(out, data) {
 				t.Fatalf("a refused edit (%v) changed the doc:\n%q\n->\n%q", err, data, out)
@@ -130,6 +133,17 @@ func FuzzEdit(f *testing.F) {
 	})
 }
 
+// naiveBytes is d's content written line by line, without the runs and the
+// edited range that Bytes relies on.
+func naiveBytes(d *Doc) []byte {
+	b := []byte(d.bom)
+	for i := range d.lines {
+		b = append(b, d.text(i)...)
+		b = append(b, eolText[d.lines[i].eol]...)
+	}
+	return b
+}
+
 // sameLine reports whether after is the foreign line before, allowing a line
 // ending added to what was the file's last line or taken from what became it.
 func sameLine(before, after string) bool {
@@ -152,6 +166,17 @@ func FuzzParseAgreesWithINI(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		// The classifier's shortcut for a plain key line agrees with
+		// the full reading of the line.
+		for raw := range strings.Lines(string(data)) {
+			if !plainKeyLine(raw) {
+				continue
+			}
+			f, msg := keyFields(raw, 0)
+			if name := raw[f.keyAt : f.keyAt+f.keyN]; msg != "" || f.valN == 0 || name == "-" {
+				t.Fatalf("plain key line %q: %q, value %d bytes, name %q", raw, msg, f.valN, name)
+			}
+		}
 		d, err := Parse(data)
 		if err != nil {
 			return
