@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/gofrs/flock"
 )
@@ -71,16 +72,36 @@ func readDoc(f *os.File, remember bool) (*Doc, error) {
 			return nil, err
 		}
 	}
-	if buf == nil {
-		buf = make([]byte, min(readChunk, size+512))
-	}
-	var b strings.Builder
-	b.Grow(int(size))
-	// Hide f's WriteTo, which would not use buf.
-	if _, err := io.CopyBuffer(&b, struct{ io.Reader }{f}, buf); err != nil {
+	data, err := readAll(f, size)
+	if err != nil {
 		return nil, err
 	}
-	return parseMemoized(b.String(), remember)
+	return parseMemoized(data, remember)
+}
+
+// readAll reads r to its end, expecting size bytes, into a string without
+// copying them a second time.
+func readAll(r io.Reader, size int64) (string, error) {
+	b := make([]byte, 0, size+1) // +1: the read that sees the end
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return "", err
+		}
+	}
+	if len(b) == 0 {
+		return "", nil
+	}
+	// b is not written again and nothing else refers to it: the string may
+	// own its bytes (as strings.Builder does).
+	return unsafe.String(&b[0], len(b)), nil
 }
 
 // sameContent reports whether reading r to its end gives s.
