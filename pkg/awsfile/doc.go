@@ -163,17 +163,15 @@ func eolCode(s string) uint8 {
 // line is one physical line of the file with its classification, described
 // by offsets only: its text is Doc.src[start:start+n] (Doc.added[start] for a
 // line an edit wrote). Its key and value are found again in the text when
-// asked for (see fields). A line is 16 bytes and holds no pointer, so the
+// asked for (see fields). A line is 12 bytes and holds no pointer, so the
 // lines of a big file cost the garbage collector nothing to scan, and the
 // file's bytes are kept once, in Doc.src.
 type line struct {
-	start   int32 // offset of the text in Doc.src, or index in Doc.added
-	n       int32 // length of the text, without the line ending
-	orig    int32 // index in the doc before the current edit, -1 when written by the edit
-	kind    kind
-	eol     uint8 // eolNone, eolLF or eolCRLF
-	added   bool  // the text is in Doc.added
-	touched bool  // rewritten by the current edit
+	start int32 // offset of the text in Doc.src, or index in Doc.added
+	n     int32 // length of the text, without the line ending
+	kind  kind
+	eol   uint8 // eolNone, eolLF or eolCRLF
+	added bool  // the text is in Doc.added
 }
 
 // fields are the parts of a line's text, as offsets into it.
@@ -589,7 +587,7 @@ func (ch *chunk) read(d *Doc) {
 		if nl := strings.IndexByte(s[start:ch.to], '\n'); nl >= 0 {
 			end = start + nl + 1
 		}
-		l := line{start: int32(start), n: int32(end - start), orig: int32(i)}
+		l := line{start: int32(start), n: int32(end - start)}
 		if s[end-1] == '\n' {
 			l.n, l.eol = l.n-1, eolLF
 			if end-start >= 2 && s[end-2] == '\r' {

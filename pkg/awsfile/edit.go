@@ -294,35 +294,41 @@ func (d *Doc) apply(op string, p *plan, ok func(*Doc) bool) error {
 	// The texts the edit writes go to the end of added; d sees them only
 	// when the edit is accepted.
 	added := d.added
-	written := func(t string) line {
-		added = append(added, t)
-		return line{start: int32(len(added) - 1), n: int32(len(t)), orig: -1, added: true}
-	}
 	var out []line
+	var meta []regionLine // for each line of out
+	keep := func(i int, l line, touched bool) {
+		out = append(out, l)
+		meta = append(meta, regionLine{orig: int32(i), touched: touched})
+	}
+	write := func(t string) {
+		added = append(added, t)
+		out = append(out, line{start: int32(len(added) - 1), n: int32(len(t)), added: true})
+		meta = append(meta, regionLine{orig: -1})
+	}
 	for i := s; i <= hi; i++ {
-		l := d.lines[i]
-		l.orig, l.touched = int32(i), false
 		if !p.remove[i] {
-			if t, has := p.replace[i]; has {
-				w := written(t)
-				l.start, l.n, l.added, l.touched = w.start, w.n, true, true
+			l := d.lines[i]
+			t, has := p.replace[i]
+			if has {
+				added = append(added, t)
+				l.start, l.n, l.added = int32(len(added)-1), int32(len(t)), true
 			}
-			out = append(out, l)
+			keep(i, l, has)
 		}
 		for _, t := range p.after[i] {
-			out = append(out, written(t))
+			write(t)
 		}
 	}
-	nd := &Doc{bom: d.bom, src: d.src, lines: out, eol: d.eol, finalNL: d.finalNL}
+	nd := &Doc{bom: d.bom, src: d.src, eol: d.eol, finalNL: d.finalNL}
 	if p.newSection != nil {
 		if len(out) > 0 {
-			nd.added = added
+			nd.lines, nd.added = out, added
 			if strings.TrimSpace(nd.text(len(out)-1)) != "" {
-				out = append(out, written(""))
+				write("")
 			}
 		}
 		for _, t := range p.newSection {
-			out = append(out, written(t))
+			write(t)
 		}
 	}
 	nd.lines, nd.added = out, added
@@ -344,8 +350,8 @@ func (d *Doc) apply(op string, p *plan, ok func(*Doc) bool) error {
 	// Read on until an old header is a header again.
 	for e < n {
 		l := d.lines[e]
-		l.orig, l.touched = int32(e), false
 		nd.lines = append(nd.lines, l)
+		meta = append(meta, regionLine{orig: int32(e)})
 		e++
 		// No line ending changes: only the file's last line can lack one,
 		// and it is still the last.
@@ -362,10 +368,10 @@ func (d *Doc) apply(op string, p *plan, ok func(*Doc) bool) error {
 		if l.kind == kHeader {
 			section = nd.headerName(i)
 		}
-		if l.orig < 0 || l.touched {
+		if meta[i].orig < 0 || meta[i].touched {
 			continue
 		}
-		oi := int(l.orig)
+		oi := int(meta[i].orig)
 		o := &d.lines[oi]
 		same := l.kind == o.kind
 		switch l.kind {
@@ -375,16 +381,16 @@ func (d *Doc) apply(op string, p *plan, ok func(*Doc) bool) error {
 			same = same && section == d.sectionOf(oi) && nd.key(i) == d.key(oi) && nd.value(i) == d.value(oi)
 		case kNested:
 			pn, po := parent(nd.lines, i), parent(d.lines, oi)
-			same = same && pn >= 0 && int(nd.lines[pn].orig) == po
+			same = same && pn >= 0 && int(meta[pn].orig) == po
 		}
 		// The AWS CLI (Python's configparser) reads an indented line as the
 		// continuation of the key above it, so such a line keeps its neighbour.
 		if same && l.kind == kKey && isSpaceTab(nd.text(i)[0]) {
 			pn, po := prevContent(nd.lines, i), prevContent(d.lines, oi)
-			same = pn >= 0 && int(nd.lines[pn].orig) == po || pn < 0 && po < 0
+			same = pn >= 0 && int(meta[pn].orig) == po || pn < 0 && po < 0
 		}
 		if !same {
-			return fmt.Errorf("%s: refused, it would change the meaning of line %d (check its indentation)", op, l.orig+1)
+			return fmt.Errorf("%s: refused, it would change the meaning of line %d (check its indentation)", op, oi+1)
 		}
 	}
 	nd.editLo, nd.editHi, nd.edited = 0, len(nd.lines), true
@@ -402,6 +408,12 @@ func (d *Doc) apply(op string, p *plan, ok func(*Doc) bool) error {
 	d.added = nd.added
 	d.replaceLines(s, e, nd.lines)
 	return nil
+}
+
+// regionLine is what apply knows of a line of the region it reads again.
+type regionLine struct {
+	orig    int32 // index of the line in the doc before the edit, -1 when written by the edit
+	touched bool  // rewritten by the edit
 }
 
 // replaceLines puts region (whose added texts d holds) in place of the lines
