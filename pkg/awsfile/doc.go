@@ -163,16 +163,35 @@ func eolCode(s string) uint8 {
 // line is one physical line of the file with its classification, described
 // by offsets only: its text is Doc.src[start:start+n] (Doc.added[start] for a
 // line an edit wrote). Its key and value are found again in the text when
-// asked for (see fields). A line is 12 bytes and holds no pointer, so the
+// asked for (see fields). A line is 8 bytes and holds no pointer, so the
 // lines of a big file cost the garbage collector nothing to scan, and the
 // file's bytes are kept once, in Doc.src.
 type line struct {
-	start int32 // offset of the text in Doc.src, or index in Doc.added
-	n     int32 // length of the text, without the line ending
-	kind  kind
-	eol   uint8 // eolNone, eolLF or eolCRLF
-	added bool  // the text is in Doc.added
+	start int32  // offset of the text in Doc.src, or index in Doc.added
+	bits  uint32 // the text's length (without the line ending), kind, line ending and added; see the methods
 }
+
+const (
+	maxLine   = 1<<24 - 1 // the longest text of a line
+	kindShift = 24        // 3 bits
+	eolShift  = 27        // 2 bits
+	addedBit  = 1 << 29   // the text is in Doc.added
+)
+
+func newLine(start, n int, eol uint8, added bool) line {
+	l := line{start: int32(start), bits: uint32(n) | uint32(eol)<<eolShift}
+	if added {
+		l.bits |= addedBit
+	}
+	return l
+}
+
+func (l line) n() int          { return int(l.bits & maxLine) }
+func (l line) kind() kind      { return kind(l.bits >> kindShift & 7) }
+func (l line) eol() uint8      { return uint8(l.bits >> eolShift & 3) }
+func (l line) added() bool     { return l.bits&addedBit != 0 }
+func (l *line) setKind(k kind) { l.bits = l.bits&^(7<<kindShift) | uint32(k)<<kindShift }
+func (l *line) setEOL(e uint8) { l.bits = l.bits&^(3<<eolShift) | uint32(e)<<eolShift }
 
 // fields are the parts of a line's text, as offsets into it.
 type fields struct {
@@ -215,19 +234,19 @@ type Doc struct {
 // text is line i's text, without its line ending.
 func (d *Doc) text(i int) string {
 	l := &d.lines[i]
-	if l.added {
+	if l.added() {
 		return d.added[l.start]
 	}
-	return d.src[l.start : l.start+l.n]
+	return d.src[int(l.start) : int(l.start)+l.n()]
 }
 
 // raw is line i's text and line ending: a slice of src when the file holds
 // them so, which is every line but the few an edit wrote or re-ended.
 func (d *Doc) raw(i int) string {
 	l := &d.lines[i]
-	e := eolText[l.eol]
-	if !l.added {
-		end := int(l.start) + int(l.n)
+	e := eolText[l.eol()]
+	if !l.added() {
+		end := int(l.start) + l.n()
 		if end+len(e) <= len(d.src) && d.src[end:end+len(e)] == e {
 			return d.src[l.start : end+len(e)]
 		}
@@ -239,7 +258,7 @@ func (d *Doc) raw(i int) string {
 // did (the line has been classified, so it reads without error).
 func (d *Doc) fields(i int) fields {
 	raw := d.raw(i)
-	switch d.lines[i].kind {
+	switch d.lines[i].kind() {
 	case kNested:
 		return nestedFields(raw)
 	case kHeader:
@@ -361,7 +380,7 @@ func (d *Doc) index() *index {
 	}
 	var heads []int32
 	for i := range d.lines {
-		if d.lines[i].kind == kHeader {
+		if d.lines[i].kind() == kHeader {
 			heads = append(heads, int32(i))
 		}
 	}
@@ -537,7 +556,7 @@ func parseString(data string) (*Doc, error) {
 		names = append(names, chunks[k].names...)
 	}
 	for i := range d.lines {
-		if e := d.lines[i].eol; e != eolNone {
+		if e := d.lines[i].eol(); e != eolNone {
 			d.eol = eolText[e]
 			break
 		}
@@ -587,19 +606,24 @@ func (ch *chunk) read(d *Doc) {
 		if nl := strings.IndexByte(s[start:ch.to], '\n'); nl >= 0 {
 			end = start + nl + 1
 		}
-		l := line{start: int32(start), n: int32(end - start)}
+		n, eol := end-start, eolNone
 		if s[end-1] == '\n' {
-			l.n, l.eol = l.n-1, eolLF
-			if end-start >= 2 && s[end-2] == '\r' {
-				l.n, l.eol = l.n-1, eolCRLF
+			n, eol = n-1, eolLF
+			if n > 0 && s[end-2] == '\r' {
+				n, eol = n-1, eolCRLF
 			}
 		}
+		if n > maxLine {
+			ch.err = &ParseError{Line: i + 1, Msg: "line longer than 16 MB"}
+			return
+		}
+		l := newLine(start, n, eol, false)
 		if err := c.step(&l, s[start:end], i+1); err != nil {
 			ch.err = err
 			return
 		}
 		ls[i] = l
-		if l.kind == kHeader {
+		if l.kind() == kHeader {
 			ch.heads = append(ch.heads, int32(i))
 			ch.names = append(ch.names, c.header)
 		}
@@ -622,7 +646,7 @@ func validateINI(bom string, d *Doc, first int) error {
 	prefix := []byte(bom)
 	for i := range d.lines {
 		prefix = append(prefix, d.text(i)...)
-		prefix = append(prefix, eolText[d.lines[i].eol]...)
+		prefix = append(prefix, eolText[d.lines[i].eol()]...)
 		if _, err := ini.LoadSources(iniOptions, prefix); err != nil {
 			return &ParseError{Line: first + i, Msg: "not valid INI"}
 		}
@@ -678,16 +702,17 @@ type classifier struct {
 func (c *classifier) step(l *line, raw string, lineNo int) error {
 	if c.inSection && plainKeyLine(raw) {
 		// What the rest of step finds too, only sooner: the common line.
-		l.kind, c.lastEmpty, c.lastDash = kKey, false, false
+		l.setKind(kKey)
+		c.lastEmpty, c.lastDash = false, false
 		return nil
 	}
-	l.kind = kBlank
+	l.setKind(kBlank)
 	if c.lastEmpty && raw != "" && isSpaceTab(raw[0]) {
 		if c.lastDash {
 			// ini.v1 numbers a key named "-" and refuses a nested block under it.
 			return &ParseError{Line: lineNo, Msg: `nested value under the key "-"`}
 		}
-		l.kind = kNested
+		l.setKind(kNested)
 		return nil
 	}
 	trimmed := trimLeft(raw)
@@ -695,7 +720,7 @@ func (c *classifier) step(l *line, raw string, lineNo int) error {
 	case trimmed == "":
 		return nil
 	case trimmed[0] == '#' || trimmed[0] == ';':
-		l.kind = kComment
+		l.setKind(kComment)
 		return nil
 	case trimmed[0] == '[':
 		closeAt := strings.LastIndexByte(trimmed, ']')
@@ -707,7 +732,7 @@ func (c *classifier) step(l *line, raw string, lineNo int) error {
 			return &ParseError{Line: lineNo, Msg: "empty section name"}
 		}
 		c.inSection, c.lastEmpty, c.header = true, false, name
-		l.kind = kHeader
+		l.setKind(kHeader)
 		return nil
 	}
 	if !c.inSection {
@@ -717,7 +742,7 @@ func (c *classifier) step(l *line, raw string, lineNo int) error {
 	if msg != "" {
 		return &ParseError{Line: lineNo, Msg: msg}
 	}
-	l.kind = kKey
+	l.setKind(kKey)
 	name := raw[f.keyAt : f.keyAt+f.keyN]
 	c.lastEmpty, c.lastDash = f.valN == 0, name == "-"
 	return nil
@@ -875,7 +900,7 @@ func normSection(s string) string {
 func (d *Doc) Bytes() []byte {
 	n := len(d.bom)
 	for i := range d.lines {
-		n += int(d.lines[i].n) + len(eolText[d.lines[i].eol])
+		n += d.lines[i].n() + len(eolText[d.lines[i].eol()])
 	}
 	b := make([]byte, 0, n)
 	for p := range d.pieces {
@@ -903,7 +928,7 @@ func (d *Doc) linePieces(yield func(string) bool) {
 	}
 	if lo > 0 {
 		l := &d.lines[lo-1]
-		if !yield(d.src[:int(l.start)+int(l.n)+len(eolText[l.eol])]) {
+		if !yield(d.src[:int(l.start)+l.n()+len(eolText[l.eol()])]) {
 			return
 		}
 	}
@@ -922,14 +947,14 @@ func (d *Doc) editedPieces(lo, hi int, yield func(string) bool) bool {
 	}
 	for i := lo; i < hi; i++ {
 		l := &d.lines[i]
-		e := eolText[l.eol]
-		if l.added {
+		e := eolText[l.eol()]
+		if l.added() {
 			if !flush() || !yield(d.added[l.start]) || e != "" && !yield(e) {
 				return false
 			}
 			continue
 		}
-		s, t := int(l.start), int(l.start)+int(l.n)
+		s, t := int(l.start), int(l.start)+l.n()
 		if s != re {
 			if !flush() {
 				return false
@@ -984,7 +1009,7 @@ func (d *Doc) keyLines(section, key string) []int {
 	var out []int
 	d.spans(section, func(start, end int) bool {
 		for i := start + 1; i < end; i++ {
-			if d.lines[i].kind == kKey && strings.EqualFold(d.key(i), key) {
+			if d.lines[i].kind() == kKey && strings.EqualFold(d.key(i), key) {
 				out = append(out, i)
 			}
 		}
@@ -999,12 +1024,12 @@ func (d *Doc) childLines(p int, key string) []int {
 	var out []int
 	for i := p + 1; i < len(d.lines); i++ {
 		l := &d.lines[i]
-		if l.kind == kBlank || l.kind == kComment {
+		if l.kind() == kBlank || l.kind() == kComment {
 			continue
 		}
 		// Only blank, comment and nested lines come between p and i, so
 		// p is i's parent.
-		if l.kind != kNested {
+		if l.kind() != kNested {
 			break
 		}
 		if key == "" || d.fields(i).hasEq && strings.EqualFold(d.key(i), key) {
@@ -1043,7 +1068,7 @@ func (d *Doc) Keys(section string) map[string]string {
 	out := map[string]string{}
 	d.spans(section, func(start, end int) bool {
 		for i := start + 1; i < end; i++ {
-			if d.lines[i].kind == kKey {
+			if d.lines[i].kind() == kKey {
 				out[strings.ToLower(d.key(i))] = d.value(i)
 			}
 		}

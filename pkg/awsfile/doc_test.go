@@ -584,3 +584,30 @@ func TestConfigSection(t *testing.T) {
 		t.Fatal("ConfigSection is wrong")
 	}
 }
+
+// TestLongLines: a line's length has 24 bits in the line model; longer lines
+// are refused, by Parse and by edits, and a refused edit changes nothing.
+func TestLongLines(t *testing.T) {
+	long := strings.Repeat("x", maxLine+1)
+	if _, err := Parse([]byte("[a]\nk = v\n" + long + "\n")); err == nil || !strings.Contains(err.Error(), "line 3") {
+		t.Errorf("Parse of a long line: %v, want an error on line 3", err)
+	}
+	in := "[a]\nk = v\n"
+	d, err := Parse([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Set("a", "k", long); !errors.Is(err, ErrInvalid) {
+		t.Errorf("Set of a long value: %v, want ErrInvalid", err)
+	}
+	if got := string(d.Bytes()); got != in {
+		t.Errorf("refused edit changed the doc: %q", got)
+	}
+	fits := strings.Repeat("y", maxLine-len("k = "))
+	if err := d.Set("a", "k", fits); err != nil {
+		t.Errorf("Set of the longest value that fits: %v", err)
+	}
+	if v, _ := d.Get("a", "k"); v != fits {
+		t.Errorf("Get after Set: %d bytes, want %d", len(v), len(fits))
+	}
+}

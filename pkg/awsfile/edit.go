@@ -14,6 +14,18 @@ type plan struct {
 	newSection []string // header and lines of a section added at the end
 }
 
+// texts are the lines p writes.
+func (p *plan) texts() []string {
+	out := slices.Clone(p.newSection)
+	for _, t := range p.replace {
+		out = append(out, t)
+	}
+	for _, ts := range p.after {
+		out = append(out, ts...)
+	}
+	return out
+}
+
 func newPlan() *plan {
 	return &plan{replace: map[int]string{}, remove: map[int]bool{}, after: map[int][]string{}}
 }
@@ -31,7 +43,7 @@ func (d *Doc) lastContent(section string) int {
 	last := -1
 	d.spans(section, func(start, end int) bool {
 		for i := end - 1; i >= start; i-- {
-			if k := d.lines[i].kind; k == kHeader || k == kKey || k == kNested {
+			if k := d.lines[i].kind(); k == kHeader || k == kKey || k == kNested {
 				last = i
 				break
 			}
@@ -218,18 +230,18 @@ func (d *Doc) DeleteSection(section string) error {
 	d.spans(section, func(start, _ int) bool { heads = append(heads, start); return true })
 	for _, h := range heads {
 		e := h
-		for i := h + 1; i < n && d.lines[i].kind != kHeader; i++ {
-			if k := d.lines[i].kind; k == kKey || k == kNested {
+		for i := h + 1; i < n && d.lines[i].kind() != kHeader; i++ {
+			if k := d.lines[i].kind(); k == kKey || k == kNested {
 				e = i
 			}
 		}
 		j := e + 1
-		for j < n && d.lines[j].kind == kBlank {
+		for j < n && d.lines[j].kind() == kBlank {
 			j++
 		}
 		start := h
 		if j == n {
-			for start > 0 && d.lines[start-1].kind == kBlank {
+			for start > 0 && d.lines[start-1].kind() == kBlank {
 				start--
 			}
 		}
@@ -291,6 +303,11 @@ func (d *Doc) apply(op string, p *plan, ok func(*Doc) bool) error {
 			}
 		}
 	}
+	for _, t := range p.texts() {
+		if len(t) > maxLine {
+			return fmt.Errorf("%s: %w line: longer than 16 MB", op, ErrInvalid)
+		}
+	}
 	// The texts the edit writes go to the end of added; d sees them only
 	// when the edit is accepted.
 	added := d.added
@@ -302,7 +319,7 @@ func (d *Doc) apply(op string, p *plan, ok func(*Doc) bool) error {
 	}
 	write := func(t string) {
 		added = append(added, t)
-		out = append(out, line{start: int32(len(added) - 1), n: int32(len(t)), added: true})
+		out = append(out, newLine(len(added)-1, len(t), eolNone, true))
 		meta = append(meta, regionLine{orig: -1})
 	}
 	for i := s; i <= hi; i++ {
@@ -311,7 +328,7 @@ func (d *Doc) apply(op string, p *plan, ok func(*Doc) bool) error {
 			t, has := p.replace[i]
 			if has {
 				added = append(added, t)
-				l.start, l.n, l.added = int32(len(added)-1), int32(len(t)), true
+				l = newLine(len(added)-1, len(t), l.eol(), true)
 			}
 			keep(i, l, has)
 		}
@@ -358,14 +375,14 @@ func (d *Doc) apply(op string, p *plan, ok func(*Doc) bool) error {
 		if err := classify(); err != nil {
 			return fmt.Errorf("%s: the result would not parse (%w)", op, err)
 		}
-		if l.kind == kHeader && nd.lines[len(nd.lines)-1].kind == kHeader {
+		if l.kind() == kHeader && nd.lines[len(nd.lines)-1].kind() == kHeader {
 			break
 		}
 	}
 	section := "" // the section of nd.lines[i]
 	for i := range nd.lines {
 		l := &nd.lines[i]
-		if l.kind == kHeader {
+		if l.kind() == kHeader {
 			section = nd.headerName(i)
 		}
 		if meta[i].orig < 0 || meta[i].touched {
@@ -373,8 +390,8 @@ func (d *Doc) apply(op string, p *plan, ok func(*Doc) bool) error {
 		}
 		oi := int(meta[i].orig)
 		o := &d.lines[oi]
-		same := l.kind == o.kind
-		switch l.kind {
+		same := l.kind() == o.kind()
+		switch l.kind() {
 		case kHeader:
 			same = same && section == d.headerName(oi)
 		case kKey:
@@ -385,7 +402,7 @@ func (d *Doc) apply(op string, p *plan, ok func(*Doc) bool) error {
 		}
 		// The AWS CLI (Python's configparser) reads an indented line as the
 		// continuation of the key above it, so such a line keeps its neighbour.
-		if same && l.kind == kKey && isSpaceTab(nd.text(i)[0]) {
+		if same && l.kind() == kKey && isSpaceTab(nd.text(i)[0]) {
 			pn, po := prevContent(nd.lines, i), prevContent(d.lines, oi)
 			same = pn >= 0 && int(meta[pn].orig) == po || pn < 0 && po < 0
 		}
@@ -448,7 +465,7 @@ func (d *Doc) replaceLines(s, e int, region []line) {
 	heads := make([]int32, 0, len(old.heads)-(b-a)+len(region))
 	heads = append(heads, old.heads[:a]...)
 	for i := range region {
-		if region[i].kind == kHeader {
+		if region[i].kind() == kHeader {
 			heads = append(heads, int32(s+i))
 			newNames = append(newNames, d.headerName(s+i))
 		}
@@ -471,11 +488,11 @@ func (d *Doc) fixEnds(atEOF bool) {
 		last := atEOF && i == len(d.lines)-1
 		switch {
 		case !last || d.finalNL:
-			if l.eol == eolNone {
-				l.eol = eolCode(d.eol)
+			if l.eol() == eolNone {
+				l.setEOL(eolCode(d.eol))
 			}
 		default:
-			l.eol = eolNone
+			l.setEOL(eolNone)
 		}
 	}
 }
@@ -484,7 +501,7 @@ func (d *Doc) fixEnds(atEOF bool) {
 // key line above it, or -1.
 func parent(ls []line, i int) int {
 	for j := i - 1; j >= 0; j-- {
-		if ls[j].kind == kKey {
+		if ls[j].kind() == kKey {
 			return j
 		}
 	}
@@ -494,7 +511,7 @@ func parent(ls []line, i int) int {
 // prevContent is the index of the nearest header, key or nested line before i, or -1.
 func prevContent(ls []line, i int) int {
 	for j := i - 1; j >= 0; j-- {
-		if k := ls[j].kind; k == kHeader || k == kKey || k == kNested {
+		if k := ls[j].kind(); k == kHeader || k == kKey || k == kNested {
 			return j
 		}
 	}

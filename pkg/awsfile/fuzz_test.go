@@ -16,12 +16,12 @@ import (
 func foreignLines(d *Doc, section string, keepAll bool) []string {
 	var out []string
 	for i := range d.lines {
-		if !keepAll && d.sectionOf(i) == section || d.lines[i].kind == kBlank {
+		if !keepAll && d.sectionOf(i) == section || d.lines[i].kind() == kBlank {
 			continue
 		}
 		s := d.text(i)
 		if i < len(d.lines)-1 {
-			s += eolText[d.lines[i].eol]
+			s += eolText[d.lines[i].eol()]
 		}
 		out = append(out, s)
 	}
@@ -98,7 +98,7 @@ func FuzzEdit(f *testing.F) {
 			had[strings.TrimSuffix(d0.text(i), "\r")] = true // "x\r" at EOF gains "\n"
 		}
 		for i := range nd.lines {
-			if nd.sectionOf(i) != normSection(section) && nd.lines[i].kind != kBlank && !had[nd.text(i)] {
+			if nd.sectionOf(i) != normSection(section) && nd.lines[i].kind() != kBlank && !had[nd.text(i)] {
 				t.Fatalf("new line %q outside the edited section:\n%q\n->\n%q", nd.text(i), data, out)
 			}
 		}
@@ -139,7 +139,7 @@ func naiveBytes(d *Doc) []byte {
 	b := []byte(d.bom)
 	for i := range d.lines {
 		b = append(b, d.text(i)...)
-		b = append(b, eolText[d.lines[i].eol]...)
+		b = append(b, eolText[d.lines[i].eol()]...)
 	}
 	return b
 }

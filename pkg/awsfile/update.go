@@ -243,7 +243,7 @@ func exposureWarning(path string, mode fs.FileMode, d *Doc) string {
 		return ""
 	}
 	for i := range d.lines {
-		if d.lines[i].kind != kKey {
+		if d.lines[i].kind() != kKey {
 			continue
 		}
 		for _, k := range secretKeys {
