@@ -501,7 +501,13 @@ var iniOptions = ini.LoadOptions{
 func parse(data []byte) (*Doc, error) { return parseString(string(data)) }
 
 // parseString parses data, which the Doc keeps: its lines are slices of it.
+// A big file is read in up to GOMAXPROCS (at most 4) chunks at once.
 func parseString(data string) (*Doc, error) {
+	return parseChunks(data, min(runtime.GOMAXPROCS(0), 4))
+}
+
+// parseChunks parses data in up to maxChunks chunks at once.
+func parseChunks(data string, maxChunks int) (*Doc, error) {
 	d := &Doc{read: data, eol: "\n", finalNL: true}
 	s := data
 	for {
@@ -523,22 +529,23 @@ func parseString(data string) (*Doc, error) {
 	}
 	d.src = s
 	d.finalNL = s[len(s)-1] == '\n'
-	n := strings.Count(s, "\n")
+	// Each chunk starts at the top or at a header, where the classifier's
+	// state starts over, so the chunks can be read at once; the first
+	// chunk with an error has the file's first error.
+	bounds := chunkBounds(s, maxChunks)
+	chunks := make([]chunk, len(bounds)-1)
+	n := 0
+	for k := range chunks {
+		chunks[k].from, chunks[k].to, chunks[k].first = bounds[k], bounds[k+1], n
+		n += strings.Count(s[bounds[k]:bounds[k+1]], "\n")
+	}
 	if !d.finalNL {
 		n++
 	}
 	d.lines = make([]line, n)
-	// Each chunk starts at the top or at a header, where the classifier's
-	// state starts over, so the chunks can be read at once; the first
-	// chunk with an error has the file's first error.
-	bounds := chunkBounds(s)
-	chunks := make([]chunk, len(bounds)-1)
 	var wg sync.WaitGroup
-	first := 0
 	for k := range chunks {
 		ch := &chunks[k]
-		ch.from, ch.to, ch.first = bounds[k], bounds[k+1], first
-		first += strings.Count(s[ch.from:ch.to], "\n")
 		if k == len(chunks)-1 {
 			ch.read(d)
 			break
@@ -568,11 +575,12 @@ func parseString(data string) (*Doc, error) {
 // chunkMin is the size of the smallest chunk worth reading on its own.
 const chunkMin = 256 << 10
 
-// chunkBounds splits s into up to GOMAXPROCS (at most 4) chunks of whole
-// lines, each after the first starting with a line that begins with '[': a
-// header whatever comes before it. The result runs from 0 to len(s).
-func chunkBounds(s string) []int {
-	n := min(runtime.GOMAXPROCS(0), 4, len(s)/chunkMin)
+// chunkBounds splits s into up to maxChunks chunks of whole lines (of at
+// least about chunkMin bytes), each after the first starting with a line that
+// begins with '[': a header whatever comes before it. The result runs from 0
+// to len(s).
+func chunkBounds(s string, maxChunks int) []int {
+	n := min(maxChunks, len(s)/chunkMin)
 	bounds := []int{0}
 	for k := 1; k < n; k++ {
 		at := max(len(s)*k/n, bounds[len(bounds)-1])

@@ -1,7 +1,10 @@
 package awsfile
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -609,5 +612,61 @@ func TestLongLines(t *testing.T) {
 	}
 	if v, _ := d.Get("a", "k"); v != fits {
 		t.Errorf("Get after Set: %d bytes, want %d", len(v), len(fits))
+	}
+}
+
+// TestParseChunks: a big file read in chunks at once reads as it does in one
+// piece, line by line, and a malformed line is reported with the same number
+// wherever it falls.
+func TestParseChunks(t *testing.T) {
+	// Lines whose reading depends on what comes before them: nested
+	// blocks, indented headers and keys, CRLF, comments, blank lines.
+	unit := "[profile a]\nregion = x\ns3 =\n  addressing_style = path\n\n  [not a header]\n" +
+		"[ b  c ]\r\nk=v\r\n\tindented = 1\r\n# c\n; c\n\n[d]\nsts =\n  endpoint_url = http://h\n" +
+		"empty =\n- = dash\n`q`: 1\nk = \"\"\"x\"\"\"\n"
+	big := strings.Repeat(unit, 3*chunkMin/len(unit)+7)
+	for _, tt := range []struct {
+		name string
+		data string
+	}{
+		{"big file", big},
+		{"without a final newline", big + "[z]\nk = v"},
+		{"with a byte-order mark", "\ufeff" + big},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if b := chunkBounds(tt.data, 4); len(b) < 4 {
+				t.Fatalf("%d chunks, want several", len(b)-1)
+			}
+			one, err := parseChunks(tt.data, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			many, err := parseChunks(tt.data, 4)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(one.lines, many.lines) || !slices.Equal(one.index().heads, many.index().heads) {
+				t.Fatal("chunks read the file differently")
+			}
+			if !bytes.Equal(many.Bytes(), []byte(tt.data)) {
+				t.Fatal("Bytes does not round-trip")
+			}
+		})
+	}
+	n := strings.Count(big, "\n")
+	for _, at := range []int{n / 5, n / 2, n - 3} {
+		t.Run(fmt.Sprintf("error at line %d", at+1), func(t *testing.T) {
+			lines := strings.SplitAfter(big, "\n")
+			lines[at] = "no delimiter\n"
+			lines[n-1] = "[unclosed\n" // a later error in another chunk
+			data := strings.Join(lines, "")
+			for _, chunks := range []int{1, 4} {
+				_, err := parseChunks(data, chunks)
+				var pe *ParseError
+				if !errors.As(err, &pe) || pe.Line != at+1 {
+					t.Errorf("%d chunks: %v, want an error on line %d", chunks, err, at+1)
+				}
+			}
+		})
 	}
 }
