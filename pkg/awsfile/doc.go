@@ -310,14 +310,20 @@ type index struct {
 	slots []int32
 }
 
-// newIndex indexes the headers heads of d; names, when not nil, are their
-// section names.
-func newIndex(d *Doc, heads []int32, names []string) *index {
+// newIndex indexes the headers heads of d; names and hashes, when not nil,
+// are their section names and the names' hashes.
+func newIndex(d *Doc, heads []int32, names []string, hashes []uint32) *index {
 	size := 8
 	for size < 2*len(heads) {
 		size <<= 1
 	}
-	x := &index{heads: heads, next: make([]int32, len(heads)), hash: make([]uint32, len(heads)), slots: make([]int32, size)}
+	if hashes == nil {
+		hashes = make([]uint32, len(heads))
+		for k, h := range heads {
+			hashes[k] = hashName(d.headerName(int(h)))
+		}
+	}
+	x := &index{heads: heads, next: make([]int32, len(heads)), hash: hashes, slots: make([]int32, size)}
 	for i := range x.slots {
 		x.slots[i] = -1
 	}
@@ -331,7 +337,6 @@ func newIndex(d *Doc, heads []int32, names []string) *index {
 	// chains the copies forwards.
 	for k := int32(len(heads) - 1); k >= 0; k-- {
 		nm := name(k)
-		x.hash[k] = hashName(nm)
 		s := x.probe(x.hash[k], func(j int32) bool { return name(j) == nm })
 		x.next[k] = x.slots[s]
 		x.slots[s] = k
@@ -384,7 +389,7 @@ func (d *Doc) index() *index {
 			heads = append(heads, int32(i))
 		}
 	}
-	d.idx = newIndex(d, heads, nil)
+	d.idx = newIndex(d, heads, nil, nil)
 	return d.idx
 }
 
@@ -555,12 +560,14 @@ func parseChunks(data string, maxChunks int) (*Doc, error) {
 	wg.Wait()
 	var heads []int32
 	var names []string
+	var hashes []uint32
 	for k := range chunks {
 		if chunks[k].err != nil {
 			return nil, chunks[k].err
 		}
 		heads = append(heads, chunks[k].heads...)
 		names = append(names, chunks[k].names...)
+		hashes = append(hashes, chunks[k].hashes...)
 	}
 	for i := range d.lines {
 		if e := d.lines[i].eol(); e != eolNone {
@@ -568,7 +575,7 @@ func parseChunks(data string, maxChunks int) (*Doc, error) {
 			break
 		}
 	}
-	d.idx = newIndex(d, heads, names)
+	d.idx = newIndex(d, heads, names, hashes)
 	return d, nil
 }
 
@@ -601,6 +608,7 @@ type chunk struct {
 	first    int // index of its first line
 	heads    []int32
 	names    []string
+	hashes   []uint32
 	err      error
 }
 
@@ -634,6 +642,7 @@ func (ch *chunk) read(d *Doc) {
 		if l.kind() == kHeader {
 			ch.heads = append(ch.heads, int32(i))
 			ch.names = append(ch.names, c.header)
+			ch.hashes = append(ch.hashes, hashName(c.header))
 		}
 		start = end
 	}

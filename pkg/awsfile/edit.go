@@ -476,7 +476,7 @@ func (d *Doc) replaceLines(s, e int, region []line) {
 	if slices.Equal(oldNames, newNames) {
 		d.idx = &index{heads: heads, next: old.next, hash: old.hash, slots: old.slots}
 	} else {
-		d.idx = newIndex(d, heads, nil)
+		d.idx = newIndex(d, heads, nil, nil)
 	}
 }
 
