@@ -23,6 +23,12 @@
 // not of the file, and the last few files parsed are remembered (by content)
 // for the next read of the same bytes.
 //
+// A Doc keeps the file as one string and each line as 8 bytes of offsets and
+// flags, with no pointer: keys, values and section names are read from the
+// text when asked for. A big file is classified in chunks at once (each chunk
+// starts at a header, where the parser's state starts over), and written back
+// as slices of the string it was read into, without copying it.
+//
 // Repeated sections and repeated keys (the AWS CLI refuses both; ini.v1 and the
 // Go SDK merge them, the last value winning) are read like ini.v1 reads them, and
 // Set leaves a single copy of the key it sets. Key names compare
@@ -34,8 +40,8 @@
 // ini.v1 accepts the last as a DEFAULT section, but the AWS CLI (botocore) refuses
 // the whole file, so snowsts does too. A multi-line quoted value (a value that
 // opens """ or ` without closing it on the same line) is refused as well because
-// the line model keeps one line per key. Errors carry line numbers and key names,
-// never values, which may be secrets.
+// the line model keeps one line per key, and so is a line longer than 16 MB.
+// Errors carry line numbers and key names, never values, which may be secrets.
 //
 // # The managed mark
 //
@@ -60,7 +66,9 @@
 // 0700 directory) and, when running as root, its owner, then renamed over the
 // target and the directory fsynced. A symlinked path is resolved and its target
 // written, so the link stays a link. When fn fails or changes nothing, the file
-// is not touched at all.
+// is not touched at all. Holding the lock, Update also removes the temp files
+// (".<name>.tmp-<digits>") that a writer killed mid-write left behind, once
+// they are a minute old.
 package awsfile
 
 import (
