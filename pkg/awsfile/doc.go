@@ -440,10 +440,10 @@ func parseMemoized(data string, remember bool) (*Doc, error) {
 }
 
 // parseMemo keeps the last few files parsed, by content. One run of snowsts
-// reads each file three times through Load and Update (to check the target
-// profile, to load the device profile, to update it), from packages that each
-// load what they need; parsing a file of 30,000 profiles takes milliseconds,
-// comparing it with a remembered one a fraction of that. A hit is a Doc that
+// reads each file more than once, from packages that each load what they need
+// (assume: Load to check the target and read the device profile, then Update);
+// parsing a file of 30,000 profiles takes milliseconds, comparing it with a
+// remembered one a fraction of that. A hit is a Doc that
 // shares the parsed lines with the memo until its first edit copies them.
 type parseMemo struct {
 	mu      sync.Mutex
