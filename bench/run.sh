@@ -52,8 +52,9 @@ say() { echo "bench: $*" >&2; }
 LOAD_BEFORE=$(uptime | sed 's/.*load average: //')
 cd "$ROOT"
 say "building into $TMP"
-go build -trimpath -o "$TMP/snowsts" ./cmd/snowsts
-go build -trimpath -o "$TMP/floor" ./bench/floor
+# As releases are built (.goreleaser.yaml): static, no cgo.
+CGO_ENABLED=0 go build -trimpath -o "$TMP/snowsts" ./cmd/snowsts
+CGO_ENABLED=0 go build -trimpath -o "$TMP/floor" ./bench/floor
 go build -trimpath -o "$TMP/genfiles" ./bench/genfiles
 COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [ -n "$(git -C "$ROOT" status --porcelain 2>/dev/null | head -n 1)" ]; then COMMIT="$COMMIT+dirty"; fi
