@@ -23,6 +23,7 @@ type simulateOptions struct {
 	statePath string
 	tls       bool
 	certOut   string
+	credsOut  string
 
 	// faults from the flags; faultSet says which flags were given, so that
 	// only those override the state file's "faults".
@@ -70,9 +71,13 @@ credential expiry).
 For tests, an unauthenticated control path: GET /_snowsts/calls (requests per
 action), POST /_snowsts/reset-calls, GET or POST /_snowsts/faults (JSON as in
 the state file).`,
-		Example: `  # a throwaway device, then point snowsts at it
+		Example: `  # a device on the STS port, its keys written as snowballEdge would print them
+  snowsts simulate --creds-out creds.ini &
+  snowsts configure --device 127.0.0.1 --sts-endpoint http://127.0.0.1:7078 \
+      --iam-endpoint http://127.0.0.1:7078 --import-credentials creds.ini
+
+  # a throwaway device on a free port
   snowsts simulate --listen 127.0.0.1:0 > banner.json &
-  snowsts configure --device 127.0.0.1 --sts-endpoint "$(jq -r .Endpoint banner.json)" ...
 
   # HTTPS, with the certificate written as snowballEdge get-certificate would
   snowsts simulate --tls --cert-out device.pem
@@ -101,6 +106,7 @@ the state file).`,
 	fl.StringVar(&o.statePath, "state", "", "device state `FILE` (JSON: account, users, roles, faults)")
 	fl.BoolVar(&o.tls, "tls", false, "serve HTTPS with a fresh self-signed certificate for the listen host")
 	fl.StringVar(&o.certOut, "cert-out", "", "with --tls, write the certificate (PEM) to `FILE`")
+	fl.StringVar(&o.credsOut, "creds-out", "", "write the first user's keys to `FILE` (0600) as `snowballEdge get-secret-access-key` prints them")
 	fl.DurationVar(&latency, "latency", 0, "delay every reply by `DURATION`")
 	fl.IntVar(&o.faults.Throttle, "throttle", 0, "answer the next `N` requests with 400 Throttling")
 	fl.IntVar(&o.faults.ServerError, "server-error", 0, "answer the next `N` requests with 500 InternalFailure")
@@ -145,7 +151,14 @@ func runSimulate(ctx context.Context, o *simulateOptions) error {
 	defer ln.Close()
 
 	endpoint := simulateEndpoint(ln.Addr().(*net.TCPAddr), o.tls)
-	line, err := json.Marshal(dev.Banner(endpoint))
+	banner := dev.Banner(endpoint)
+	if o.credsOut != "" {
+		ini := fmt.Sprintf("[snowballEdge]\naws_access_key_id = %s\naws_secret_access_key = %s\n", banner.AccessKeyID, banner.SecretAccessKey)
+		if err := writePrivate(o.credsOut, []byte(ini)); err != nil {
+			return exitcode.New(exitcode.Failure, fmt.Errorf("--creds-out: %w", err), "")
+		}
+	}
+	line, err := json.Marshal(banner)
 	if err != nil {
 		return fmt.Errorf("write banner: %w", err)
 	}
@@ -220,4 +233,22 @@ func newSimulateCert(host, certOut string) (*tls.Certificate, error) {
 		}
 	}
 	return &cert, nil
+}
+
+// writePrivate writes data to a new or truncated file readable by its owner
+// only.
+func writePrivate(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

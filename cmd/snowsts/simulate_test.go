@@ -177,6 +177,31 @@ func TestRunSimulate(t *testing.T) {
 	}
 }
 
+// TestRunSimulateCredsOut: --creds-out writes the first user's keys as
+// `snowballEdge get-secret-access-key` prints them, for configure
+// --import-credentials, readable by the owner only.
+func TestRunSimulateCredsOut(t *testing.T) {
+	credsOut := filepath.Join(t.TempDir(), "creds.ini")
+	b, _, stop := startSimulate(t, &simulateOptions{listen: "127.0.0.1:0", credsOut: credsOut})
+	defer stop()
+	got, err := os.ReadFile(credsOut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "[snowballEdge]\naws_access_key_id = " + b.AccessKeyID + "\naws_secret_access_key = " + b.SecretAccessKey + "\n"
+	if string(got) != want {
+		t.Fatalf("--creds-out wrote\n%s\nwant\n%s", got, want)
+	}
+	if fi, err := os.Stat(credsOut); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("--creds-out mode: %v, %v", fi.Mode(), err)
+	}
+	var out bytes.Buffer
+	id, secret, err := importCredentials(&streams{Out: &out}, credsOut)
+	if err != nil || id != b.AccessKeyID || secret != b.SecretAccessKey {
+		t.Fatalf("configure --import-credentials reads %q, %v", id, err)
+	}
+}
+
 func TestRunSimulateTLS(t *testing.T) {
 	certOut := filepath.Join(t.TempDir(), "device.pem")
 	b, _, stop := startSimulate(t, &simulateOptions{listen: "127.0.0.1:0", tls: true, certOut: certOut})
