@@ -144,7 +144,10 @@ func runConfigure(ctx context.Context, o *configureOptions) error {
 			}
 		}
 	}
-	if host != "" {
+	// The device's standard ports replace the endpoints only when the address
+	// or the scheme changes (or there are none yet): keeping the address at a
+	// prompt keeps endpoints set with --sts-endpoint and the like.
+	if host != "" && (o.device != "" || o.httpsSet || len(cur.Endpoints) == 0 || host != hostOf(cur.Endpoints["sts"])) {
 		if err := profile.ValidateHost(host); err != nil {
 			return exitcode.New(exitcode.Usage, fmt.Errorf("--device: %w", err), "")
 		}
