@@ -75,15 +75,7 @@ func requirePeers(t *testing.T) {
 }
 
 // result is what one finished process left behind.
-type result struct {
-	stdout, stderr string
-	code           int
-	took           time.Duration
-}
-
-func (r result) String() string {
-	return fmt.Sprintf("exit %d after %v\nstdout:\n%s\nstderr:\n%s", r.code, r.took.Round(time.Millisecond), r.stdout, r.stderr)
-}
+type result = testbin.Result
 
 // sandbox is one user's machine: a HOME with the AWS files and the snowsts cache in
 // it, and an environment that carries nothing of the developer's AWS setup.
@@ -133,29 +125,14 @@ func (s *sandbox) run(t *testing.T, timeout time.Duration, stdin string, name st
 	cmd.Dir = s.dir
 	cmd.Env = s.env
 	cmd.Stdin = strings.NewReader(stdin)
-	cmd.WaitDelay = 2 * time.Second
-	var o, e bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &o, &e
-	start := time.Now()
-	err := cmd.Run()
-	r := result{stdout: o.String(), stderr: e.String(), took: time.Since(start)}
-	var exit *exec.ExitError
-	switch {
-	case ctx.Err() != nil:
-		t.Fatalf("%s %s: still running after %v\n%s", name, strings.Join(args, " "), timeout, r)
-	case errors.As(err, &exit):
-		r.code = exit.ExitCode()
-	case err != nil:
-		t.Fatalf("%s %s: %v", name, strings.Join(args, " "), err)
-	}
-	return r
+	return testbin.Run(ctx, t, cmd)
 }
 
 // snowsts runs the snowsts binary and fails the test unless it exits with want.
 func (s *sandbox) snowsts(t *testing.T, want int, args ...string) result {
 	t.Helper()
 	r := s.run(t, 30*time.Second, "", snowstsBin, args...)
-	if r.code != want {
+	if r.Code != want {
 		t.Fatalf("snowsts %s: want exit %d, got %s", strings.Join(args, " "), want, r)
 	}
 	return r
@@ -165,7 +142,7 @@ func (s *sandbox) snowsts(t *testing.T, want int, args ...string) result {
 func (s *sandbox) ok(t *testing.T, name string, args ...string) result {
 	t.Helper()
 	r := s.run(t, 30*time.Second, "", name, args...)
-	if r.code != 0 {
+	if r.Code != 0 {
 		t.Fatalf("%s %s: %s", name, strings.Join(args, " "), r)
 	}
 	return r
@@ -244,15 +221,15 @@ func startMoto(t *testing.T) *moto {
 
 	s := newSandbox(t)
 	r := s.run(t, 60*time.Second, "", "python3", "-c", provisionScript, url)
-	if r.code != 0 {
+	if r.Code != 0 {
 		t.Fatalf("provision moto with boto3: %s", r)
 	}
 	var p struct {
 		AccessKeyId, SecretAccessKey, UserArn string
 		Roles                                 map[string]string
 	}
-	if err := json.Unmarshal([]byte(r.stdout), &p); err != nil {
-		t.Fatalf("provision output: %v\n%s", err, r.stdout)
+	if err := json.Unmarshal([]byte(r.Stdout), &p); err != nil {
+		t.Fatalf("provision output: %v\n%s", err, r.Stdout)
 	}
 	m := &moto{url: url, keyID: p.AccessKeyId, secret: p.SecretAccessKey, userARN: p.UserArn,
 		adminRole: p.Roles["admin"], auditorRole: p.Roles["auditor"]}

@@ -43,7 +43,7 @@ func TestConfigureProfileServesTheAWSCLI(t *testing.T) {
 		var got struct {
 			Users []struct{ UserName, Arn string }
 		}
-		decodeJSON(t, "aws iam list-users", r.stdout, &got)
+		decodeJSON(t, "aws iam list-users", r.Stdout, &got)
 		if len(got.Users) != 1 || got.Users[0].UserName != "operator" || got.Users[0].Arn != m.userARN {
 			t.Errorf("list-users = %+v, want only operator (%s)", got.Users, m.userARN)
 		}
@@ -51,7 +51,7 @@ func TestConfigureProfileServesTheAWSCLI(t *testing.T) {
 	t.Run("iam list-roles", func(t *testing.T) {
 		r := s.ok(t, "aws", "--profile", "snow", "--output", "json", "iam", "list-roles", "--query", "Roles[].Arn")
 		var got []string
-		decodeJSON(t, "aws iam list-roles", r.stdout, &got)
+		decodeJSON(t, "aws iam list-roles", r.Stdout, &got)
 		slices.Sort(got)
 		if want := []string{m.adminRole, m.auditorRole}; !slices.Equal(got, want) {
 			t.Errorf("list-roles = %q, want %q", got, want)
@@ -60,7 +60,7 @@ func TestConfigureProfileServesTheAWSCLI(t *testing.T) {
 	t.Run("sts get-caller-identity", func(t *testing.T) {
 		r := s.ok(t, "aws", "--profile", "snow", "--output", "json", "sts", "get-caller-identity")
 		var got struct{ Arn, Account string }
-		decodeJSON(t, "aws sts get-caller-identity", r.stdout, &got)
+		decodeJSON(t, "aws sts get-caller-identity", r.Stdout, &got)
 		if got.Arn != m.userARN || got.Account != account {
 			t.Errorf("get-caller-identity = %+v, want %s", got, m.userARN)
 		}
@@ -74,9 +74,9 @@ func TestConfigureProfileServesTheAWSCLI(t *testing.T) {
 			Buckets []any
 			Owner   struct{ ID string }
 		}
-		decodeJSON(t, "aws s3api list-buckets", r.stdout, &got)
+		decodeJSON(t, "aws s3api list-buckets", r.Stdout, &got)
 		if got.Buckets == nil || len(got.Buckets) != 0 || got.Owner.ID == "" {
-			t.Errorf("s3api list-buckets = %s, want moto's empty bucket list with an owner", r.stdout)
+			t.Errorf("s3api list-buckets = %s, want moto's empty bucket list with an owner", r.Stdout)
 		}
 	})
 }
@@ -92,7 +92,7 @@ func (s *sandbox) assume(t *testing.T, roleARN, role, profile string) assumeOutp
 	t.Helper()
 	r := s.snowsts(t, 0, "assume", "--role-arn", roleARN, "--output", "json")
 	var got assumeOutput
-	decodeJSON(t, "snowsts assume --output json", r.stdout, &got)
+	decodeJSON(t, "snowsts assume --output json", r.Stdout, &got)
 	if got.Profile != profile || got.RoleArn != roleARN || got.AssumedRoleUser.Arn != assumedARN(role) {
 		t.Errorf("assume reported %+v, want profile %s, role %s, user %s", got, profile, roleARN, assumedARN(role))
 	}
@@ -122,15 +122,15 @@ func TestAssumedSessionServesTheAWSCLIAndBoto3(t *testing.T) {
 	t.Run("aws --profile snow-admin", func(t *testing.T) {
 		r := s.ok(t, "aws", "--profile", "snow-admin", "--output", "json", "sts", "get-caller-identity")
 		var got struct{ Arn, Account, UserId string }
-		decodeJSON(t, "aws sts get-caller-identity", r.stdout, &got)
+		decodeJSON(t, "aws sts get-caller-identity", r.Stdout, &got)
 		if got.Arn != assumedARN("admin") || got.Account != account || !strings.HasSuffix(got.UserId, ":"+sessionName) {
 			t.Errorf("get-caller-identity = %+v, want %s", got, assumedARN("admin"))
 		}
 		// The role's own policy allows IAM reads: the IAM endpoint comes from the
 		// services section the assumed profile names.
 		r = s.ok(t, "aws", "--profile", "snow-admin", "--output", "text", "iam", "get-role", "--role-name", "auditor", "--query", "Role.Arn")
-		if strings.TrimSpace(r.stdout) != m.auditorRole {
-			t.Errorf("iam get-role as the assumed role = %q, want %s", r.stdout, m.auditorRole)
+		if strings.TrimSpace(r.Stdout) != m.auditorRole {
+			t.Errorf("iam get-role as the assumed role = %q, want %s", r.Stdout, m.auditorRole)
 		}
 	})
 
@@ -147,7 +147,7 @@ printf '%s\n' "$AWS_ENDPOINT_URL_STS" "$AWS_REGION"
 	t.Run("eval snowsts env in bash", func(t *testing.T) {
 		r := s.ok(t, "bash", "-c", evalScript)
 		want := []string{assumedARN("admin"), assumedARN("admin"), m.adminRole, assumedARN("admin"), m.url, "snow"}
-		if got := strings.Split(strings.TrimSpace(r.stdout), "\n"); !slices.Equal(got, want) {
+		if got := strings.Split(strings.TrimSpace(r.Stdout), "\n"); !slices.Equal(got, want) {
 			t.Errorf("bash printed\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 		}
 	})
@@ -172,7 +172,7 @@ print(json.dumps(out))
 			Roles       []string
 		}
 		var got map[string]seen
-		decodeJSON(t, "boto3", r.stdout, &got)
+		decodeJSON(t, "boto3", r.Stdout, &got)
 		roles := []string{m.adminRole, m.auditorRole}
 		for profile, role := range map[string]string{"snow-admin": "admin", "snow-auditor": "auditor"} {
 			g := got[profile]
@@ -188,7 +188,7 @@ eval "$(snowsts env --shell bash)"
 export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
 python3 -c 'import boto3; print(boto3.client("sts").get_caller_identity()["Arn"])'
 `)
-		if got := strings.TrimSpace(r.stdout); got != assumedARN("auditor") {
+		if got := strings.TrimSpace(r.Stdout); got != assumedARN("auditor") {
 			t.Errorf("boto3 after eval saw %q, want %s", got, assumedARN("auditor"))
 		}
 	})
@@ -251,19 +251,19 @@ func TestAssumeFailuresLeaveFilesAlone(t *testing.T) {
 			before := [][]byte{readFile(t, s.config), readFile(t, s.creds), readFile(t, s.current)}
 
 			r := s.snowsts(t, tc.code, append([]string{"--profile", name}, tc.args...)...)
-			if r.took > 10*time.Second {
-				t.Errorf("took %v, want under 10s", r.took)
+			if r.Took > 10*time.Second {
+				t.Errorf("took %v, want under 10s", r.Took)
 			}
-			if r.stdout != "" {
-				t.Errorf("stdout %q, want nothing", r.stdout)
+			if r.Stdout != "" {
+				t.Errorf("stdout %q, want nothing", r.Stdout)
 			}
 			for _, want := range tc.stderr {
-				if !strings.Contains(r.stderr, want) {
-					t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+				if !strings.Contains(r.Stderr, want) {
+					t.Errorf("stderr lacks %q:\n%s", want, r.Stderr)
 				}
 			}
-			if strings.Contains(r.stderr, tc.secret) || strings.Contains(r.stderr, m.secret) {
-				t.Errorf("stderr shows a secret:\n%s", r.stderr)
+			if strings.Contains(r.Stderr, tc.secret) || strings.Contains(r.Stderr, m.secret) {
+				t.Errorf("stderr shows a secret:\n%s", r.Stderr)
 			}
 			after := [][]byte{readFile(t, s.config), readFile(t, s.creds), readFile(t, s.current)}
 			for i, file := range []string{s.config, s.creds, s.current} {

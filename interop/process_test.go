@@ -34,7 +34,7 @@ func TestConfigureRoleServesTheAWSCLIAndBoto3(t *testing.T) {
 	s.configure(t, m, "snow", m.keyID, m.secret)
 	credsBefore := readFile(t, s.creds)
 	r := s.run(t, 30*time.Second, "", bin, "configure", "role", "ops", "--role-arn", m.auditorRole)
-	if r.code != 0 {
+	if r.Code != 0 {
 		t.Fatalf("snowsts configure role: %s", r)
 	}
 	cfg := string(readFile(t, s.config))
@@ -54,13 +54,13 @@ func TestConfigureRoleServesTheAWSCLIAndBoto3(t *testing.T) {
 	t.Run("aws --profile ops", func(t *testing.T) {
 		r := s.ok(t, "aws", "--profile", "ops", "--output", "json", "sts", "get-caller-identity")
 		var got struct{ Arn, Account string }
-		decodeJSON(t, "aws sts get-caller-identity", r.stdout, &got)
+		decodeJSON(t, "aws sts get-caller-identity", r.Stdout, &got)
 		if got.Arn != assumedARN("auditor") || got.Account != account {
 			t.Errorf("get-caller-identity = %+v, want %s", got, assumedARN("auditor"))
 		}
 		r = s.ok(t, "aws", "--profile", "ops", "--output", "text", "iam", "get-role", "--role-name", "admin", "--query", "Role.Arn")
-		if strings.TrimSpace(r.stdout) != m.adminRole {
-			t.Errorf("iam get-role through credential_process = %q, want %s", r.stdout, m.adminRole)
+		if strings.TrimSpace(r.Stdout) != m.adminRole {
+			t.Errorf("iam get-role through credential_process = %q, want %s", r.Stdout, m.adminRole)
 		}
 	})
 
@@ -75,20 +75,20 @@ print(json.dumps({"region": sess.region_name, "key": sess.get_credentials().get_
 	t.Run("boto3 Session(profile_name=ops)", func(t *testing.T) {
 		r := s.ok(t, "python3", "-c", boto3Script)
 		var got struct{ Region, Key, Arn string }
-		decodeJSON(t, "boto3", r.stdout, &got)
+		decodeJSON(t, "boto3", r.Stdout, &got)
 		if got.Region != "snow" || got.Arn != assumedARN("auditor") || !strings.HasPrefix(got.Key, "ASIA") {
 			t.Errorf("boto3 saw %+v, want region snow, %s and an ASIA key", got, assumedARN("auditor"))
 		}
 
 		r = s.run(t, 30*time.Second, "", bin, "credential-process", "--role-arn", m.auditorRole)
-		if r.code != 0 {
+		if r.Code != 0 {
 			t.Fatalf("snowsts credential-process: %s", r)
 		}
 		var out struct {
 			Version                                                int
 			AccessKeyId, SecretAccessKey, SessionToken, Expiration string
 		}
-		decodeJSON(t, "credential-process", r.stdout, &out)
+		decodeJSON(t, "credential-process", r.Stdout, &out)
 		if out.Version != 1 || out.AccessKeyId != got.Key || out.SecretAccessKey == "" || out.SessionToken == "" {
 			t.Errorf("credential-process served key %q (version %d), want boto3's cached %q", out.AccessKeyId, out.Version, got.Key)
 		}

@@ -64,7 +64,7 @@ func TestSimulateServesTheAWSCLI(t *testing.T) {
 	}
 	ops := banner.Roles[0]
 	r := aws(banner.AccessKeyId, banner.SecretAccessKey, "--region", "snow", "sts", "assume-role", "--role-arn", ops, "--role-session-name", "field-test", "--duration-seconds", "7200")
-	if r.code != 0 || !strings.Contains(r.stdout, `"AccessKeyId": "ASIA`) || !strings.Contains(r.stdout, "assumed-role/ops/field-test") {
+	if r.Code != 0 || !strings.Contains(r.Stdout, `"AccessKeyId": "ASIA`) || !strings.Contains(r.Stdout, "assumed-role/ops/field-test") {
 		t.Fatalf("assume-role with the printed keys: %s", r)
 	}
 	for _, c := range []struct {
@@ -87,19 +87,19 @@ func TestSimulateServesTheAWSCLI(t *testing.T) {
 		}
 		args := append(c.args, "sts", "assume-role", "--role-arn", role, "--role-session-name", "field-test", "--duration-seconds", dur)
 		r := aws(c.key, c.secret, args...)
-		if r.code == 0 || !strings.Contains(r.stderr, "("+c.code+")") {
+		if r.Code == 0 || !strings.Contains(r.Stderr, "("+c.code+")") {
 			t.Errorf("%s: want the AWS CLI to report %s, got %s", c.name, c.code, r)
 		}
 	}
 	r = aws(banner.AccessKeyId, banner.SecretAccessKey, "--region", "snow", "iam", "list-roles", "--query", "Roles[].Arn")
-	if r.code != 0 || !strings.Contains(r.stdout, banner.Roles[0]) || !strings.Contains(r.stdout, banner.Roles[1]) {
+	if r.Code != 0 || !strings.Contains(r.Stdout, banner.Roles[0]) || !strings.Contains(r.Stdout, banner.Roles[1]) {
 		t.Fatalf("iam list-roles: %s", r)
 	}
 	py := `import boto3,sys
 s = boto3.client("sts", region_name="snow", endpoint_url=sys.argv[1], aws_access_key_id=sys.argv[2], aws_secret_access_key=sys.argv[3])
 print(s.assume_role(RoleArn=sys.argv[4], RoleSessionName="boto3-test")["AssumedRoleUser"]["Arn"])`
 	r = s.run(t, 30*time.Second, "", "python3", "-c", py, banner.Endpoint, banner.AccessKeyId, banner.SecretAccessKey, ops)
-	if r.code != 0 || strings.TrimSpace(r.stdout) != "arn:aws:sts::210987654321:assumed-role/ops/boto3-test" {
+	if r.Code != 0 || strings.TrimSpace(r.Stdout) != "arn:aws:sts::210987654321:assumed-role/ops/boto3-test" {
 		t.Fatalf("boto3 assume_role: %s", r)
 	}
 

@@ -105,20 +105,20 @@ func TestFaultMatrix(t *testing.T) {
 				before := s.snapshot(t)
 				args := append([]string{"--timeout", faultTimeout.String()}, c.args(role)...)
 				r := s.run(t, 30*time.Second, "", snowstsBin, args...)
-				if r.code != fc.code {
+				if r.Code != fc.code {
 					t.Fatalf("snowsts %s: want exit %d, got %s", strings.Join(args, " "), fc.code, r)
 				}
-				if r.took > faultTimeout+startLimit {
-					t.Errorf("took %v, more than --timeout %v + %v", r.took, faultTimeout, startLimit)
+				if r.Took > faultTimeout+startLimit {
+					t.Errorf("took %v, more than --timeout %v + %v", r.Took, faultTimeout, startLimit)
 				}
 				if fc.code == 0 {
 					checkSuccess(t, c.name, r, s, before)
 					return
 				}
-				if r.stdout != "" {
-					t.Errorf("stdout is not empty:\n%s", r.stdout)
+				if r.Stdout != "" {
+					t.Errorf("stdout is not empty:\n%s", r.Stdout)
 				}
-				checkOneError(t, r.stderr, fc.want)
+				checkOneError(t, r.Stderr, fc.want)
 				// The one file a failure may add: the session's empty single-flight
 				// lock file in the cache (pkg/session: only a holder unlinks it).
 				if diff := diffSnapshots(before, withoutNewLocks(before, s.snapshot(t))); diff != "" {
@@ -151,23 +151,23 @@ func checkSuccess(t *testing.T, command string, r result, s *sandbox, before map
 	after := s.snapshot(t)
 	switch command {
 	case "assume":
-		if r.stdout != "" {
-			t.Errorf("assume printed on stdout:\n%s", r.stdout)
+		if r.Stdout != "" {
+			t.Errorf("assume printed on stdout:\n%s", r.Stdout)
 		}
-		checkExpiry(t, r.stderr)
+		checkExpiry(t, r.Stderr)
 	case "env":
-		if !strings.Contains(r.stdout, "export AWS_SESSION_TOKEN=") {
-			t.Errorf("env printed no session token:\n%s", r.stdout)
+		if !strings.Contains(r.Stdout, "export AWS_SESSION_TOKEN=") {
+			t.Errorf("env printed no session token:\n%s", r.Stdout)
 		}
-		checkExpiry(t, r.stderr)
+		checkExpiry(t, r.Stderr)
 	case "credential-process":
 		var out struct {
 			Version                                    int
 			AccessKeyId, SecretAccessKey, SessionToken string
 			Expiration                                 time.Time
 		}
-		if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || out.Version != 1 || out.SessionToken == "" {
-			t.Fatalf("credential-process output %q: %v", r.stdout, err)
+		if err := json.Unmarshal([]byte(r.Stdout), &out); err != nil || out.Version != 1 || out.SessionToken == "" {
+			t.Fatalf("credential-process output %q: %v", r.Stdout, err)
 		}
 		if left := time.Until(out.Expiration); left < 55*time.Minute || left > time.Hour {
 			t.Errorf("Expiration %v is %v from now, want the role's hour in this machine's time", out.Expiration, left)

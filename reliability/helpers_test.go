@@ -52,15 +52,7 @@ func pick(light, heavyValue int) int {
 }
 
 // result is what one finished process left behind.
-type result struct {
-	stdout, stderr string
-	code           int
-	took           time.Duration
-}
-
-func (r result) String() string {
-	return fmt.Sprintf("exit %d after %v\nstdout:\n%s\nstderr:\n%s", r.code, r.took.Round(time.Millisecond), r.stdout, r.stderr)
-}
+type result = testbin.Result
 
 // sandbox is one user's machine: a HOME with the AWS files and the snowsts cache
 // in it, and an environment that carries nothing of the developer's AWS setup.
@@ -117,27 +109,16 @@ func (s *sandbox) run(t testing.TB, timeout time.Duration, stdin string, name st
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	cmd, o, e := s.command(ctx, stdin, name, args...)
-	start := time.Now()
-	err := cmd.Run()
-	r := result{stdout: o.String(), stderr: e.String(), took: time.Since(start)}
-	var exit *exec.ExitError
-	switch {
-	case ctx.Err() != nil:
-		t.Fatalf("%s %s: still running after %v\n%s", name, strings.Join(args, " "), timeout, r)
-	case errors.As(err, &exit):
-		r.code = exit.ExitCode()
-	case err != nil:
-		t.Fatalf("%s %s: %v", name, strings.Join(args, " "), err)
-	}
-	return r
+	cmd, _, _ := s.command(ctx, stdin, name, args...)
+	cmd.Stdout, cmd.Stderr = nil, nil
+	return testbin.Run(ctx, t, cmd)
 }
 
 // snowsts runs the snowsts binary and fails the test unless it exits with want.
 func (s *sandbox) snowsts(t testing.TB, want int, args ...string) result {
 	t.Helper()
 	r := s.run(t, 60*time.Second, "", snowstsBin, args...)
-	if r.code != want {
+	if r.Code != want {
 		t.Fatalf("snowsts %s: want exit %d, got %s", strings.Join(args, " "), want, r)
 	}
 	return r

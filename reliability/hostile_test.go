@@ -74,8 +74,8 @@ func TestHostileDevice(t *testing.T) {
 			// The session every command below shares (one AssumeRole, then the cache).
 			r := s.snowsts(t, 0, "credential-process", "--role-arn", d.role)
 			var want struct{ SecretAccessKey, SessionToken string }
-			if err := json.Unmarshal([]byte(r.stdout), &want); err != nil {
-				t.Fatalf("credential-process output: %v\n%s", err, r.stdout)
+			if err := json.Unmarshal([]byte(r.Stdout), &want); err != nil {
+				t.Fatalf("credential-process output: %v\n%s", err, r.Stdout)
 			}
 			if !strings.Contains(want.SecretAccessKey, hp.payload) || !strings.Contains(want.SessionToken, hp.payload) {
 				t.Fatalf("the device did not issue the hostile values: %+v", want)
@@ -86,33 +86,33 @@ func TestHostileDevice(t *testing.T) {
 				// A refusal is exit 5: the device's reply is at fault, whether
 				// snowsts refuses the credentials outright or the chosen shell
 				// cannot carry them.
-				refused := r.code == 5
+				refused := r.Code == 5
 				switch {
 				case refused:
-					if r.stdout != "" {
-						t.Errorf("%s: refused, yet printed:\n%s", shell, r.stdout)
+					if r.Stdout != "" {
+						t.Errorf("%s: refused, yet printed:\n%s", shell, r.Stdout)
 					}
-					checkOneError(t, r.stderr, "")
+					checkOneError(t, r.Stderr, "")
 					if shell != "cmd" || !strings.ContainsAny(hp.payload, `%"!^`) {
-						t.Errorf("%s refused a value it can carry: %s", shell, r.stderr)
+						t.Errorf("%s refused a value it can carry: %s", shell, r.Stderr)
 					}
 					continue
-				case r.code != 0:
+				case r.Code != 0:
 					t.Errorf("env --shell %s: %s", shell, r)
 					continue
 				case shell == "cmd" && strings.ContainsAny(hp.payload, `%"!^`):
-					t.Errorf("cmd printed a value with %% \" ! or ^:\n%s", r.stdout)
+					t.Errorf("cmd printed a value with %% \" ! or ^:\n%s", r.Stdout)
 					continue
 				}
 				var got [2]string
 				switch shell {
 				case "powershell":
-					got = [2]string{readPowerShell(t, r.stdout, "AWS_SECRET_ACCESS_KEY"), readPowerShell(t, r.stdout, "AWS_SESSION_TOKEN")}
+					got = [2]string{readPowerShell(t, r.Stdout, "AWS_SECRET_ACCESS_KEY"), readPowerShell(t, r.Stdout, "AWS_SESSION_TOKEN")}
 				case "cmd":
-					got = [2]string{readCmd(t, r.stdout, "AWS_SECRET_ACCESS_KEY"), readCmd(t, r.stdout, "AWS_SESSION_TOKEN")}
+					got = [2]string{readCmd(t, r.Stdout, "AWS_SECRET_ACCESS_KEY"), readCmd(t, r.Stdout, "AWS_SESSION_TOKEN")}
 				default:
 					var ok bool
-					if got, ok = evalIn(t, s, shell, r.stdout); !ok {
+					if got, ok = evalIn(t, s, shell, r.Stdout); !ok {
 						continue
 					}
 				}
@@ -120,7 +120,7 @@ func TestHostileDevice(t *testing.T) {
 					t.Errorf("%s gives back\n  %q\n  %q\nwant\n  %q\n  %q", shell, got[0], got[1], want.SecretAccessKey, want.SessionToken)
 				}
 				if _, err := os.Stat(canary); err == nil {
-					t.Fatalf("%s ran the payload: the canary exists\n%s", shell, r.stdout)
+					t.Fatalf("%s ran the payload: the canary exists\n%s", shell, r.Stdout)
 				}
 			}
 
@@ -171,7 +171,7 @@ func evalIn(t *testing.T, s *sandbox, shell, out string) (vals [2]string, ok boo
 	}
 	s.writeFile(t, "env.out", []byte(out))
 	r := s.run(t, 30*time.Second, "", bin, "-c", sh.script)
-	if r.code != 0 || r.stderr != "" {
+	if r.Code != 0 || r.Stderr != "" {
 		t.Errorf("%s evaluating the output: %s\noutput:\n%s", shell, r, out)
 	}
 	for i, f := range []string{"secret.out", "token.out"} {

@@ -68,8 +68,8 @@ func TestKillDuringWrites(t *testing.T) {
 
 	// How long one write takes, to kill within it.
 	one := s.snowsts(t, 0, "assume", "--role-arn", d.role, "--target-profile", "timing")
-	window := 2 * one.took
-	t.Logf("one assume on a %d-byte file takes %v; killing within %v", len(base), one.took.Round(time.Millisecond), window.Round(time.Millisecond))
+	window := 2 * one.Took
+	t.Logf("one assume on a %d-byte file takes %v; killing within %v", len(base), one.Took.Round(time.Millisecond), window.Round(time.Millisecond))
 
 	var killed, killedInWrite, finished int
 	var mu sync.Mutex

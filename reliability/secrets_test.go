@@ -82,27 +82,27 @@ func TestNoSecretsInDebug(t *testing.T) {
 		}
 		args := append([]string{"--debug"}, st.args...)
 		r := s.run(t, 30*time.Second, st.stdin, snowstsBin, args...)
-		if r.code != st.code {
+		if r.Code != st.code {
 			t.Fatalf("%s: want exit %d, got %s", st.name, st.code, r)
 		}
-		debugLines += strings.Count(r.stderr, "level=DEBUG")
+		debugLines += strings.Count(r.Stderr, "level=DEBUG")
 		if st.name == "credential-process" {
 			// The temporary credentials themselves, from now on.
 			var c struct{ SecretAccessKey, SessionToken string }
-			if err := json.Unmarshal([]byte(r.stdout), &c); err != nil {
+			if err := json.Unmarshal([]byte(r.Stdout), &c); err != nil {
 				t.Fatal(err)
 			}
 			secrets["temporary secret"], secrets["session token"] = c.SecretAccessKey, c.SessionToken
 		}
-		if found := secretsIn(r.stderr, secrets); len(found) > 0 {
-			t.Errorf("%s: stderr shows the %v:\n%s", st.name, found, r.stderr)
+		if found := secretsIn(r.Stderr, secrets); len(found) > 0 {
+			t.Errorf("%s: stderr shows the %v:\n%s", st.name, found, r.Stderr)
 		}
 		if !st.dataStdout {
-			if found := secretsIn(r.stdout, secrets); len(found) > 0 {
-				t.Errorf("%s: stdout shows the %v:\n%s", st.name, found, r.stdout)
+			if found := secretsIn(r.Stdout, secrets); len(found) > 0 {
+				t.Errorf("%s: stdout shows the %v:\n%s", st.name, found, r.Stdout)
 			}
-		} else if st.code == 0 && !strings.Contains(r.stdout, secretMarker) {
-			t.Errorf("%s: the credentials on stdout lack the marker the device plants:\n%s", st.name, r.stdout)
+		} else if st.code == 0 && !strings.Contains(r.Stdout, secretMarker) {
+			t.Errorf("%s: the credentials on stdout lack the marker the device plants:\n%s", st.name, r.Stdout)
 		}
 	}
 	if debugLines < len(steps) {

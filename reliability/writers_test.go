@@ -94,9 +94,9 @@ func TestConcurrentWriters(t *testing.T) {
 			c, o, e := s.command(ctx, "", snowstsBin, "--timeout", "60s", "assume",
 				"--role-arn", d.roles[i%len(d.roles)], "--duration-seconds", "900", "--target-profile", fmt.Sprintf("p%d", i))
 			err := c.Run()
-			results[i] = result{stdout: o.String(), stderr: e.String(), code: c.ProcessState.ExitCode()}
-			if err != nil && results[i].code == 0 {
-				results[i].code = -1
+			results[i] = result{Stdout: o.String(), Stderr: e.String(), Code: c.ProcessState.ExitCode()}
+			if err != nil && results[i].Code == 0 {
+				results[i].Code = -1
 			}
 		}()
 	}
@@ -109,7 +109,7 @@ func TestConcurrentWriters(t *testing.T) {
 		t.Error(err)
 	}
 	for i, r := range results {
-		if r.code != 0 {
+		if r.Code != 0 {
 			t.Errorf("writer p%d: %s", i, r)
 		}
 	}

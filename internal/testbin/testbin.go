@@ -4,7 +4,9 @@
 package testbin
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -54,4 +56,38 @@ func ModuleRoot() (string, error) {
 		return filepath.Abs("..")
 	}
 	return filepath.Dir(gomod), nil
+}
+
+// Result is what one finished process left behind.
+type Result struct {
+	Stdout, Stderr string
+	Code           int
+	Took           time.Duration
+}
+
+func (r Result) String() string {
+	return fmt.Sprintf("exit %d after %v\nstdout:\n%s\nstderr:\n%s", r.Code, r.Took.Round(time.Millisecond), r.Stdout, r.Stderr)
+}
+
+// Run runs cmd, which must not have been started and whose output is not
+// yet redirected, and returns what it left behind; the test fails when the
+// command cannot start or is still running when ctx ends.
+func Run(ctx context.Context, t testing.TB, cmd *exec.Cmd) Result {
+	t.Helper()
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	cmd.WaitDelay = 2 * time.Second
+	start := time.Now()
+	err := cmd.Run()
+	r := Result{Stdout: o.String(), Stderr: e.String(), Took: time.Since(start)}
+	var exit *exec.ExitError
+	switch {
+	case ctx.Err() != nil:
+		t.Fatalf("%s: still running after %v\n%s", strings.Join(cmd.Args, " "), r.Took.Round(time.Millisecond), r)
+	case errors.As(err, &exit):
+		r.Code = exit.ExitCode()
+	case err != nil:
+		t.Fatalf("%s: %v", strings.Join(cmd.Args, " "), err)
+	}
+	return r
 }
