@@ -82,7 +82,8 @@ func writeProcess(ctx context.Context, paths awsfile.Paths) error {
 	if err != nil {
 		return err
 	}
-	_, err = profile.WriteProcess(ctx, paths, profile.Process{Name: "snow-admin-process", ServicesName: "snow", Command: command}, false)
+	_, err = profile.WriteProcess(ctx, paths, profile.Process{Name: "snow-admin-process", ServicesName: "snow", Command: command,
+		Role: profile.Role{DeviceProfile: "snow", RoleARN: roleARN, SessionName: sessionName, DurationSeconds: 3600}}, false)
 	return err
 }
 

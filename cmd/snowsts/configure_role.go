@@ -117,7 +117,7 @@ func runConfigureRole(ctx context.Context, o *configureRoleOptions) error {
 		return err
 	}
 	warnings, err := profile.WriteProcess(ctx, paths, profile.Process{
-		Name: o.name, ServicesName: dev.ServicesName, CABundle: dev.CABundle, Command: command,
+		Name: o.name, ServicesName: dev.ServicesName, CABundle: dev.CABundle, Command: command, Role: role,
 	}, o.force)
 	for _, w := range warnings {
 		fmt.Fprintf(o.io.ErrOut, "warning: %s\n", w)

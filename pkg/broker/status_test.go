@@ -266,3 +266,30 @@ func TestClearCurrentKeepsHandWritten(t *testing.T) {
 		t.Errorf("config changed")
 	}
 }
+
+// TestClearProcessProfile: a credential_process profile records its role
+// session, so clearing it removes that session's cache entries too.
+func TestClearProcessProfile(t *testing.T) {
+	b, _ := setup(t)
+	ctx := context.Background()
+	p, err := b.LoadDevice(ctx, "snow")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := role()
+	r.SessionName = "process"
+	if _, err := b.Get(ctx, p, Request{Role: r, MinRemaining: time.Minute}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := profile.WriteProcess(ctx, b.Paths, profile.Process{Name: "proc", ServicesName: "snow",
+		Command: "/usr/bin/snowsts credential-process --role-arn " + adminARN, Role: r}, false); err != nil {
+		t.Fatal(err)
+	}
+	c, err := b.ClearProfile(ctx, "proc")
+	if err != nil || !slices.Equal(c.Profiles, []string{"proc"}) || c.Sessions != 1 {
+		t.Fatalf("ClearProfile(proc) = %+v, %v; want the profile and its one session", c, err)
+	}
+	if _, ok := b.Cached(p, Request{Role: r, MinRemaining: time.Minute}); ok {
+		t.Fatal("the process profile's session is still cached")
+	}
+}

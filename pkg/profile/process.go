@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -26,10 +27,13 @@ type Process struct {
 	CABundle     string
 	// Command is the credential_process value, already quoted (see QuoteCommand).
 	Command string
+	// Role is the role session Command serves, recorded with the same keys as
+	// an assumed-role profile's so that `clear` can remove its cached
+	// sessions; the zero Role records none.
+	Role Role
 }
 
-// assumedKeys are the keys an assumed-role profile records; a profile turned
-// into a credential_process profile drops them.
+// assumedKeys are the keys that record a profile's role session.
 var assumedKeys = []string{SourceKey, RoleARNKey, SessionNameKey, DurationKey}
 
 // CheckProcessWritable refuses, before anything is written, a name that is a
@@ -86,8 +90,16 @@ func WriteProcess(ctx context.Context, paths awsfile.Paths, p Process, force boo
 			func() error { return doc.MarkManaged(ps) },
 			func() error { return doc.Set(ps, KindKey, KindProcess) },
 		}
-		for _, k := range assumedKeys {
-			steps = append(steps, func() error { return doc.Delete(ps, k) })
+		if r := p.Role; r.RoleARN != "" {
+			steps = append(steps,
+				func() error { return doc.Set(ps, SourceKey, r.DeviceProfile) },
+				func() error { return doc.Set(ps, RoleARNKey, r.RoleARN) },
+				func() error { return doc.Set(ps, SessionNameKey, r.SessionName) },
+				func() error { return doc.Set(ps, DurationKey, strconv.Itoa(r.DurationSeconds)) })
+		} else {
+			for _, k := range assumedKeys {
+				steps = append(steps, func() error { return doc.Delete(ps, k) })
+			}
 		}
 		if p.CABundle != "" {
 			steps = append(steps, func() error { return doc.Set(ps, "ca_bundle", p.CABundle) })

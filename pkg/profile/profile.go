@@ -7,9 +7,10 @@
 // Every section snowsts writes carries the mark `x_snowsts_managed = true`
 // (a key inside the section; see package awsfile). A config section also says
 // which shape it is with `x_snowsts_kind` (device, assumed or process), and an
-// assumed-role profile records where it came from (x_snowsts_source_profile,
-// x_snowsts_role_arn, x_snowsts_role_session_name, x_snowsts_duration_seconds)
-// so that it can be assumed again when it expires. A same-named section that
+// assumed-role or credential_process profile records its role session
+// (x_snowsts_source_profile, x_snowsts_role_arn, x_snowsts_role_session_name,
+// x_snowsts_duration_seconds), so that it can be assumed again when it expires
+// and `clear` can remove its cached sessions. A same-named section that
 // snowsts did not write is never changed without force. The services section
 // of a device profile belongs to the device profile that names it.
 package profile
