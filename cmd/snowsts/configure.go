@@ -256,7 +256,7 @@ func checkKeys(id, secret string) error {
 	}
 	for _, r := range id {
 		if !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9') {
-			return exitcode.New(exitcode.Usage, fmt.Errorf("the access key id %q must be letters and digits only", clipStr(id)), "")
+			return exitcode.New(exitcode.Usage, fmt.Errorf("the access key id %q must be letters and digits only", device.Clip(id)), "")
 		}
 	}
 	if len(secret) < 4 || len(secret) > 256 {
@@ -268,13 +268,6 @@ func checkKeys(id, secret string) error {
 		}
 	}
 	return nil
-}
-
-func clipStr(s string) string {
-	if len(s) > 40 {
-		return s[:37] + "..."
-	}
-	return s
 }
 
 // importCredentials reads the INI block `snowballEdge get-secret-access-key`

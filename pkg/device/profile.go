@@ -93,12 +93,7 @@ func ProfileFrom(cfg, creds *awsfile.Doc, name string) (p *Profile, ok bool) {
 	return p, true
 }
 
-func configError(err error) error {
-	if exitcode.Of(err) != exitcode.Failure {
-		return err
-	}
-	return exitcode.New(exitcode.Config, err, "")
-}
+func configError(err error) error { return exitcode.Default(exitcode.Config, err, "") }
 
 // Endpoint returns the profile's endpoint for service, checked to be an
 // absolute http or https URL.
@@ -119,21 +114,21 @@ func (p *Profile) Endpoint(service string) (string, error) {
 func CheckEndpointURL(s string) error {
 	u, err := url.Parse(s)
 	if err != nil {
-		return fmt.Errorf("%q is not a URL", clip(s))
+		return fmt.Errorf("%q is not a URL", Clip(s))
 	}
 	switch {
 	case u.Scheme != "http" && u.Scheme != "https":
-		return fmt.Errorf("%q must start with http:// or https://", clip(s))
+		return fmt.Errorf("%q must start with http:// or https://", Clip(s))
 	case u.Host == "" || u.Hostname() == "":
-		return fmt.Errorf("%q has no host", clip(s))
+		return fmt.Errorf("%q has no host", Clip(s))
 	case u.User != nil:
-		return fmt.Errorf("%q must not carry credentials", clip(s))
+		return fmt.Errorf("%q must not carry credentials", Clip(s))
 	case u.RawQuery != "" || u.Fragment != "":
-		return fmt.Errorf("%q must not have a query or fragment", clip(s))
+		return fmt.Errorf("%q must not have a query or fragment", Clip(s))
 	}
 	for _, r := range s {
 		if r <= ' ' || r == 0x7f {
-			return fmt.Errorf("%q has a space or control character", clip(s))
+			return fmt.Errorf("%q has a space or control character", Clip(s))
 		}
 	}
 	return nil

@@ -69,7 +69,7 @@ func isIAMName(s string, min, max int) bool {
 // ValidateRoleARN checks an IAM role ARN the way STS would before sending it.
 func ValidateRoleARN(arn string) error {
 	bad := func(why string) error {
-		return exitcode.New(exitcode.Usage, fmt.Errorf("invalid --role-arn %q: %s", clip(arn), why),
+		return exitcode.New(exitcode.Usage, fmt.Errorf("invalid --role-arn %q: %s", Clip(arn), why),
 			"a role ARN looks like arn:aws:iam::123456789012:role/NAME; `snowsts roles` lists the device's roles")
 	}
 	if !utf8.ValidString(arn) {
@@ -108,7 +108,7 @@ func RoleName(arn string) string {
 func ValidateSessionName(name string) error {
 	if !isIAMName(name, 2, 64) {
 		return exitcode.New(exitcode.Usage,
-			fmt.Errorf("invalid --role-session-name %q: must be 2 to 64 of A-Z a-z 0-9 _+=,.@-", clip(name)), "")
+			fmt.Errorf("invalid --role-session-name %q: must be 2 to 64 of A-Z a-z 0-9 _+=,.@-", Clip(name)), "")
 	}
 	return nil
 }
@@ -170,9 +170,9 @@ func ValidateCredentials(c Credentials) error {
 	return nil
 }
 
-// clip shortens user input quoted in an error so a huge flag value cannot
-// flood the terminal.
-func clip(s string) string {
+// Clip shortens user input quoted in an error so that a huge flag value
+// cannot flood the terminal.
+func Clip(s string) string {
 	if len(s) > 80 {
 		return s[:77] + "..."
 	}

@@ -38,6 +38,16 @@ func New(code int, err error, hint string) error {
 	return &Error{Code: code, Err: err, Hint: hint}
 }
 
+// Default gives err code and hint unless an error in its chain already
+// carries an exit code, which it keeps. A nil err gives nil.
+func Default(code int, err error, hint string) error {
+	var e *Error
+	if err == nil || errors.As(err, &e) {
+		return err
+	}
+	return New(code, err, hint)
+}
+
 // Of returns the exit code for err: the code of the outermost *Error in its chain,
 // Interrupted for a cancelled context, Failure otherwise, OK for nil.
 func Of(err error) int {

@@ -40,3 +40,17 @@ func TestOfAndHint(t *testing.T) {
 		t.Error("Error does not unwrap")
 	}
 }
+
+func TestDefault(t *testing.T) {
+	base := errors.New("boom")
+	if got := Default(Config, base, "fix it"); Of(got) != Config || HintOf(got) != "fix it" {
+		t.Errorf("an uncoded error: code %d, hint %q", Of(got), HintOf(got))
+	}
+	coded := fmt.Errorf("read: %w", New(Failure, base, "retry"))
+	if got := Default(Config, coded, "fix it"); got != coded {
+		t.Errorf("an error with a code, even Failure, was rewrapped: %v", got)
+	}
+	if Default(Config, nil, "x") != nil {
+		t.Error("Default(nil) is not nil")
+	}
+}

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/snowsts/snowsts/pkg/awsfile"
+	"github.com/snowsts/snowsts/pkg/device"
 	"github.com/snowsts/snowsts/pkg/exitcode"
 )
 
@@ -72,18 +73,18 @@ func ValidateHost(h string) error {
 		return nil
 	}
 	if strings.Contains(h, "://") {
-		return fmt.Errorf("%q is a URL; give the device's IP or name (or a full URL with --sts-endpoint)", clip(h))
+		return fmt.Errorf("%q is a URL; give the device's IP or name (or a full URL with --sts-endpoint)", device.Clip(h))
 	}
 	if len(h) == 0 || len(h) > 253 {
-		return fmt.Errorf("%q is not an IP address or host name", clip(h))
+		return fmt.Errorf("%q is not an IP address or host name", device.Clip(h))
 	}
 	for _, label := range strings.Split(h, ".") {
 		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
-			return fmt.Errorf("%q is not an IP address or host name", clip(h))
+			return fmt.Errorf("%q is not an IP address or host name", device.Clip(h))
 		}
 		for _, r := range label {
 			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
-				return fmt.Errorf("%q is not an IP address or host name", clip(h))
+				return fmt.Errorf("%q is not an IP address or host name", device.Clip(h))
 			}
 		}
 	}
@@ -102,10 +103,7 @@ func Load(paths awsfile.Paths) (cfg, creds *awsfile.Doc, err error) {
 }
 
 func configErr(err error) error {
-	if exitcode.Of(err) != exitcode.Failure {
-		return err
-	}
-	return exitcode.New(exitcode.Config, err, "fix the file by hand; snowsts left it as it was")
+	return exitcode.Default(exitcode.Config, err, "fix the file by hand; snowsts left it as it was")
 }
 
 // refuseForeign fails when a section exists that snowsts did not write.
@@ -125,13 +123,6 @@ func (w *Warnings) add(r awsfile.Result) {
 	if r.Warning != "" {
 		*w = append(*w, r.Warning)
 	}
-}
-
-func clip(s string) string {
-	if len(s) > 80 {
-		return s[:77] + "..."
-	}
-	return s
 }
 
 // update wraps awsfile.Update with the Config exit code for malformed files.
