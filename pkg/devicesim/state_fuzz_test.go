@@ -20,11 +20,17 @@ func FuzzParseState(f *testing.F) {
 		if err != nil {
 			var loose struct {
 				Users []struct {
+					Name   string `json:"name"`
+					KeyID  string `json:"access_key_id"`
 					Secret string `json:"secret_access_key"`
 				} `json:"users"`
 			}
 			_ = json.Unmarshal([]byte(doc), &loose)
 			for _, u := range loose.Users {
+				// A secret that is also the user's name or key id may appear as those.
+				if strings.Contains(u.Name, u.Secret) || strings.Contains(u.KeyID, u.Secret) {
+					continue
+				}
 				if len(u.Secret) >= 8 && strings.Contains(err.Error(), u.Secret) {
 					t.Fatalf("error %q quotes a secret", err)
 				}
