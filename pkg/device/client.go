@@ -13,17 +13,13 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
-	"github.com/aws/smithy-go"
-	"github.com/aws/smithy-go/middleware"
 
 	"github.com/snowsts/snowsts/pkg/exitcode"
 )
@@ -60,7 +56,8 @@ const SkewCorrection = 5 * time.Second
 // Client calls one device profile's STS and IAM.
 type Client struct {
 	profile  *Profile
-	cfg      aws.Config
+	creds    aws.CredentialsProvider
+	http     aws.HTTPClient
 	log      *slog.Logger
 	attempts int
 }
@@ -69,18 +66,19 @@ type Client struct {
 type Options struct {
 	// Logger receives debug lines; nil discards them.
 	Logger *slog.Logger
-	// MaxAttempts bounds the SDK's retries of throttling, 5xx and connection
-	// errors (default 3).
+	// MaxAttempts bounds the attempts of one call: throttling, 5xx replies,
+	// broken connections and a clock-skew refusal are tried again (default 3).
 	MaxAttempts int
 	// Warn receives warnings the operator must see, such as a pinned
 	// certificate accepted for another name; nil sends them to Logger.
 	Warn func(msg string)
 }
 
-// NewClient builds SDK configuration for p by hand from what LoadProfile read:
-// region snow, p's long-term keys, p's ca_bundle, a 5 s connect timeout and the
-// SDK's standard retryer. Nothing here reads the environment or probes
-// instance metadata, so the device is the only host snowsts ever contacts.
+// NewClient builds a client for p by hand from what LoadProfile read: p's
+// long-term keys as the SDK's static credentials, the SDK's HTTP client with a
+// 5 s connect timeout, no proxy and, when p has one, TLS verified against its
+// ca_bundle only. Nothing here reads the environment or probes instance
+// metadata, so the device is the only host snowsts ever contacts.
 func NewClient(p *Profile, o Options) (*Client, error) {
 	if err := p.Check(); err != nil {
 		return nil, err
@@ -101,20 +99,8 @@ func NewClient(p *Profile, o Options) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg := aws.Config{
-		Region:      Region,
-		Credentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(p.AccessKeyID, p.SecretAccessKey, "")),
-		HTTPClient:  hc,
-		Retryer: func() aws.Retryer {
-			return retry.NewStandard(func(so *retry.StandardOptions) {
-				so.MaxAttempts = attempts
-				so.MaxBackoff = 2 * time.Second
-				so.Retryables = append(so.Retryables, retry.IsErrorRetryableFunc(skewRetryable))
-			})
-		},
-		RetryMaxAttempts: attempts,
-	}
-	return &Client{profile: p, cfg: cfg, log: log, attempts: attempts}, nil
+	creds := aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(p.AccessKeyID, p.SecretAccessKey, ""))
+	return &Client{profile: p, creds: creds, http: hc, log: log, attempts: attempts}, nil
 }
 
 // httpClient is the SDK's buildable client with a connect timeout and, when the
@@ -292,43 +278,6 @@ func onceFunc(warn func(string)) func(string) {
 // too far from its own.
 var skewCodes = map[string]bool{"RequestExpired": true, "RequestTimeTooSkewed": true, "SignatureExpired": true}
 
-// skewRetryable makes a clock-skew refusal retryable when the reply's Date
-// header shows the clocks differ by more than four minutes. The SDK measures
-// the skew from that same header and signs the next attempt in the device's
-// time; its own list of skew codes lacks RequestExpired, which STS and the
-// device send.
-func skewRetryable(err error) aws.Ternary {
-	var apiErr smithy.APIError
-	if !errors.As(err, &apiErr) || !skewCodes[apiErr.ErrorCode()] {
-		return aws.UnknownTernary
-	}
-	var re *awshttp.ResponseError
-	if !errors.As(err, &re) || re.Response == nil {
-		return aws.UnknownTernary
-	}
-	t, perr := http.ParseTime(re.Response.Header.Get("Date"))
-	if perr != nil {
-		return aws.UnknownTernary
-	}
-	if d := time.Until(t); d > 4*time.Minute || d < -4*time.Minute {
-		return aws.TrueTernary
-	}
-	return aws.UnknownTernary
-}
-
-// replySkew is the device clock minus the local clock at the reply.
-func replySkew(md middleware.Metadata) (time.Duration, bool) {
-	server, ok := awsmiddleware.GetServerTime(md)
-	if !ok {
-		return 0, false
-	}
-	at, ok := awsmiddleware.GetResponseAt(md)
-	if !ok {
-		return 0, false
-	}
-	return server.Sub(at), true
-}
-
 // LoadCABundle reads a PEM file that must hold at least one certificate.
 func LoadCABundle(path string) (*x509.CertPool, error) {
 	b, err := ReadCABundle(path)
@@ -349,27 +298,28 @@ func (c *Client) AssumeRole(ctx context.Context, roleARN, sessionName string, du
 	}
 	c.log.Debug("AssumeRole", "endpoint", endpoint, "role", roleARN, "session", sessionName,
 		"duration", durationSeconds, "access_key_id", Mask(c.profile.AccessKeyID))
-	client := sts.NewFromConfig(c.cfg, func(o *sts.Options) { o.BaseEndpoint = aws.String(endpoint) })
 	start := time.Now()
-	out, err := client.AssumeRole(ctx, &sts.AssumeRoleInput{
-		RoleArn:         aws.String(roleARN),
-		RoleSessionName: aws.String(sessionName),
-		DurationSeconds: aws.Int32(int32(durationSeconds)),
-	})
+	form := url.Values{
+		"Action": {"AssumeRole"}, "Version": {"2011-06-15"},
+		"RoleArn": {roleARN}, "RoleSessionName": {sessionName}, "DurationSeconds": {strconv.Itoa(durationSeconds)},
+	}
+	var out assumeRoleResponse
+	r, err := c.query(ctx, "sts", endpoint, form, &out)
 	if err != nil {
 		c.log.Debug("AssumeRole failed", "elapsed", time.Since(start), "error", err)
 		return nil, Classify(err, c.profile, "sts")
 	}
-	if out.Credentials == nil {
-		return nil, exitcode.New(exitcode.Unreachable, errors.New("the device's AssumeRole reply has no Credentials"), hintNonsense)
+	if err := out.check(); err != nil {
+		return nil, err
 	}
+	res := out.Result
 	a := &Assumed{Credentials: Credentials{
-		AccessKeyID:     aws.ToString(out.Credentials.AccessKeyId),
-		SecretAccessKey: aws.ToString(out.Credentials.SecretAccessKey),
-		SessionToken:    aws.ToString(out.Credentials.SessionToken),
-		Expiration:      aws.ToTime(out.Credentials.Expiration).UTC().Truncate(time.Second),
-	}}
-	if skew, ok := replySkew(out.ResultMetadata); ok {
+		AccessKeyID:     res.Credentials.AccessKeyID,
+		SecretAccessKey: res.Credentials.SecretAccessKey,
+		SessionToken:    res.Credentials.SessionToken,
+		Expiration:      res.Credentials.expiration.UTC().Truncate(time.Second),
+	}, AssumedRoleARN: res.AssumedRoleUser.Arn, AssumedRoleID: res.AssumedRoleUser.AssumedRoleID}
+	if skew, ok := r.skew(); ok {
 		a.ClockSkew = skew
 		if skew >= SkewCorrection || skew <= -SkewCorrection {
 			// The device states expiry in its own clock; move it to ours.
@@ -377,9 +327,6 @@ func (c *Client) AssumeRole(ctx context.Context, roleARN, sessionName string, du
 				"device_expiration", a.Credentials.Expiration.Format(time.RFC3339))
 			a.Credentials.Expiration = a.Credentials.Expiration.Add(-skew).Truncate(time.Second)
 		}
-	}
-	if u := out.AssumedRoleUser; u != nil {
-		a.AssumedRoleARN, a.AssumedRoleID = aws.ToString(u.Arn), aws.ToString(u.AssumedRoleId)
 	}
 	if err := ValidateCredentials(a.Credentials); err != nil {
 		return nil, err
@@ -412,7 +359,7 @@ func (c *Client) ListRoles(ctx context.Context) ([]Role, error) {
 			form.Set("Marker", marker)
 		}
 		var out listRolesResponse
-		if err := c.query(ctx, "iam", endpoint, form, &out); err != nil {
+		if _, err := c.query(ctx, "iam", endpoint, form, &out); err != nil {
 			return nil, Classify(err, c.profile, "iam")
 		}
 		for _, r := range out.Result.Roles {
