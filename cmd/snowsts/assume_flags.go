@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/snowsts/snowsts/pkg/device"
 	"github.com/snowsts/snowsts/pkg/profile"
@@ -16,11 +17,21 @@ type roleFlags struct {
 }
 
 func (r *roleFlags) add(cmd *cobra.Command) {
-	fl := cmd.Flags()
+	r.addTo(cmd.Flags())
+	registerDurationCompletion(cmd)
+}
+
+// registerDurationCompletion offers the usual session lengths for --duration-seconds.
+func registerDurationCompletion(cmd *cobra.Command) {
+	_ = cmd.RegisterFlagCompletionFunc("duration-seconds", cobra.FixedCompletions([]string{"900", "3600", "14400", "43200"}, cobra.ShellCompDirectiveNoFileComp))
+}
+
+// addTo defines the flags in fl: the command's flag set, or the one the warm
+// credential-process path parses before cobra is set up (warm.go).
+func (r *roleFlags) addTo(fl *pflag.FlagSet) {
 	fl.StringVar(&r.roleARN, "role-arn", "", "`ARN` of the role to assume, e.g. arn:aws:iam::123456789012:role/admin")
 	fl.StringVar(&r.sessionName, "role-session-name", "", "session `NAME` (default snowsts-<user>)")
 	fl.IntVar(&r.duration, "duration-seconds", device.DefaultDurationSeconds, "session length in `SECONDS`, 900 to 43200")
-	_ = cmd.RegisterFlagCompletionFunc("duration-seconds", cobra.FixedCompletions([]string{"900", "3600", "14400", "43200"}, cobra.ShellCompDirectiveNoFileComp))
 }
 
 // given reports whether any of the assume flags was set.

@@ -8,9 +8,11 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/snowsts/snowsts/pkg/broker"
 	"github.com/snowsts/snowsts/pkg/exitcode"
+	"github.com/snowsts/snowsts/pkg/profile"
 	"github.com/snowsts/snowsts/pkg/session"
 )
 
@@ -59,8 +61,8 @@ writes a profile that runs this command.`,
 			return oneLine(err)
 		},
 	}
-	o.flags.add(cmd)
-	cmd.Flags().DurationVar(&o.minRemaining, "min-remaining", 15*time.Minute, "serve cached credentials only with more than this left")
+	o.addFlags(cmd.Flags())
+	registerDurationCompletion(cmd)
 	// The AWS CLI shows a helper's stderr as it is: keep usage errors to one line too.
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return exitcode.New(exitcode.Usage, err, "")
@@ -68,21 +70,37 @@ writes a profile that runs this command.`,
 	return cmd
 }
 
-func runCredentialProcess(ctx context.Context, o *credentialProcessOptions) error {
-	f := o.f
+// addFlags defines credential-process's flags in fl: the command's flag set,
+// or the one its warm path parses before cobra is set up (warm.go).
+func (o *credentialProcessOptions) addFlags(fl *pflag.FlagSet) {
+	o.flags.addTo(fl)
+	fl.DurationVar(&o.minRemaining, "min-remaining", 15*time.Minute, "serve cached credentials only with more than this left")
+}
+
+// check validates the flags (exit 2) and returns the role to serve.
+func (o *credentialProcessOptions) check() (profile.Role, error) {
 	if o.flags.roleARN == "" {
-		return exitcode.New(exitcode.Usage, errors.New("--role-arn is required"), "")
+		return profile.Role{}, exitcode.New(exitcode.Usage, errors.New("--role-arn is required"), "")
 	}
-	role, err := o.flags.role(f)
+	role, err := o.flags.role(o.f)
 	if err != nil {
-		return err
+		return profile.Role{}, err
 	}
 	switch d := time.Duration(role.DurationSeconds) * time.Second; {
 	case o.minRemaining < 0:
-		return exitcode.New(exitcode.Usage, fmt.Errorf("--min-remaining must not be negative, got %s", o.minRemaining), "")
+		return profile.Role{}, exitcode.New(exitcode.Usage, fmt.Errorf("--min-remaining must not be negative, got %s", o.minRemaining), "")
 	case o.minRemaining >= d:
-		return exitcode.New(exitcode.Usage,
+		return profile.Role{}, exitcode.New(exitcode.Usage,
 			fmt.Errorf("--min-remaining %s is not shorter than --duration-seconds %d: no session would ever be fresh enough", o.minRemaining, role.DurationSeconds), "")
+	}
+	return role, nil
+}
+
+func runCredentialProcess(ctx context.Context, o *credentialProcessOptions) error {
+	f := o.f
+	role, err := o.check()
+	if err != nil {
+		return err
 	}
 	b, err := f.broker()
 	if err != nil {
@@ -101,6 +119,11 @@ func runCredentialProcess(ctx context.Context, o *credentialProcessOptions) erro
 		}
 	}
 	f.log().Debug("credential-process", "source", s.Source, "role", role.RoleARN, "expiration", s.Credentials.Expiration)
+	return o.print(s)
+}
+
+// print writes s as the credential_process JSON object on stdout.
+func (o *credentialProcessOptions) print(s *broker.Session) error {
 	out, err := session.ProcessOutput(session.Credentials{
 		AccessKeyID:     s.Credentials.AccessKeyID,
 		SecretAccessKey: s.Credentials.SecretAccessKey,

@@ -35,8 +35,12 @@ func versionLine(version, commit, date string) string {
 }
 
 func main() {
+	io := systemStreams()
+	if code, done := warmCredentialProcess(os.Args[1:], io, os.Getenv); done {
+		os.Exit(code) // a cached session, served before anything else is set up
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], systemStreams(), os.Getenv)
+	code := run(ctx, os.Args[1:], io, os.Getenv)
 	stop()
 	os.Exit(code)
 }

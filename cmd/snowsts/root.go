@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/snowsts/snowsts/pkg/exitcode"
 )
@@ -126,24 +127,11 @@ nonsensical, 130 interrupted.`,
 			if f.debug {
 				f.logger = slog.New(slog.NewTextHandler(f.io.ErrOut, &slog.HandlerOptions{Level: slog.LevelDebug}))
 			}
-			if f.timeout <= 0 {
-				return exitcode.New(exitcode.Usage, fmt.Errorf("--timeout must be positive, got %s", f.timeout), "")
-			}
-			if err := validateProfileName(f.profile); err != nil {
-				return exitcode.New(exitcode.Usage, fmt.Errorf("--profile: %w", err), "")
-			}
-			return nil
+			return f.checkGlobalFlags()
 		},
 	}
 	root.SetVersionTemplate("snowsts {{.Version}}\n")
-	defProfile := f.getenv("SNOWSTS_PROFILE")
-	if defProfile == "" {
-		defProfile = "snow"
-	}
-	pf := root.PersistentFlags()
-	pf.StringVar(&f.profile, "profile", defProfile, "device profile holding the device's long-term keys ($SNOWSTS_PROFILE)")
-	pf.BoolVar(&f.debug, "debug", false, "debug log on stderr (secrets are masked)")
-	pf.DurationVar(&f.timeout, "timeout", 30*time.Second, "bound for a command's network work")
+	f.addGlobalFlags(root.PersistentFlags())
 	_ = root.RegisterFlagCompletionFunc("profile", f.completeProfiles)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return exitcode.New(exitcode.Usage, err, fmt.Sprintf("see '%s --help'", c.CommandPath()))
@@ -154,6 +142,29 @@ nonsensical, 130 interrupted.`,
 	root.CompletionOptions.HiddenDefaultCmd = true
 
 	return root
+}
+
+// addGlobalFlags defines the global flags in fl: the root's persistent flags,
+// or the flag set of the warm credential-process path (warm.go).
+func (f *factory) addGlobalFlags(fl *pflag.FlagSet) {
+	defProfile := f.getenv("SNOWSTS_PROFILE")
+	if defProfile == "" {
+		defProfile = "snow"
+	}
+	fl.StringVar(&f.profile, "profile", defProfile, "device profile holding the device's long-term keys ($SNOWSTS_PROFILE)")
+	fl.BoolVar(&f.debug, "debug", false, "debug log on stderr (secrets are masked)")
+	fl.DurationVar(&f.timeout, "timeout", 30*time.Second, "bound for a command's network work")
+}
+
+// checkGlobalFlags validates the global flags (exit 2).
+func (f *factory) checkGlobalFlags() error {
+	if f.timeout <= 0 {
+		return exitcode.New(exitcode.Usage, fmt.Errorf("--timeout must be positive, got %s", f.timeout), "")
+	}
+	if err := validateProfileName(f.profile); err != nil {
+		return exitcode.New(exitcode.Usage, fmt.Errorf("--profile: %w", err), "")
+	}
+	return nil
 }
 
 func newVersionCmd(f *factory) *cobra.Command {
@@ -229,7 +240,7 @@ func validateProfileName(name string) error {
 // run executes the command line and returns the process exit code. It renders
 // an error once, with at most one hint line.
 func run(ctx context.Context, args []string, io *streams, getenv func(string) string) int {
-	f := &factory{io: io, getenv: getenv, now: time.Now, version: version}
+	f := newFactory(io, getenv)
 	root := newRootFor(f, args)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
@@ -247,11 +258,21 @@ func run(ctx context.Context, args []string, io *streams, getenv func(string) st
 	if code == exitcode.Failure && isCobraUsageError(err) {
 		code = exitcode.Usage
 	}
-	fmt.Fprintf(io.ErrOut, "snowsts: %s\n", err)
-	if hint := exitcode.HintOf(err); hint != "" {
-		fmt.Fprintf(io.ErrOut, "hint: %s\n", hint)
-	}
+	printError(io.ErrOut, err)
 	return code
+}
+
+// newFactory is the factory of one run of snowsts.
+func newFactory(io *streams, getenv func(string) string) *factory {
+	return &factory{io: io, getenv: getenv, now: time.Now, version: version}
+}
+
+// printError renders err once: one "snowsts:" line and at most one hint line.
+func printError(w io.Writer, err error) {
+	fmt.Fprintf(w, "snowsts: %s\n", err)
+	if hint := exitcode.HintOf(err); hint != "" {
+		fmt.Fprintf(w, "hint: %s\n", hint)
+	}
 }
 
 // isCobraUsageError recognises the errors cobra makes itself for an unknown
