@@ -5,7 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http/httptest"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -65,9 +65,17 @@ func runDemo(ctx context.Context, o *demoOptions) error {
 	if err != nil {
 		return err
 	}
-	srv := httptest.NewServer(dev)
-	defer srv.Close()
-	banner := dev.Banner(srv.URL)
+	// The device serves on loopback like `snowsts simulate`, until the demo ends.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	sctx, stop := context.WithCancel(ctx)
+	served := make(chan error, 1)
+	go func() { served <- devicesim.Serve(sctx, ln, dev, nil) }()
+	defer func() { stop(); <-served }()
+	endpoint := "http://" + ln.Addr().String()
+	banner := dev.Banner(endpoint)
 
 	env := map[string]string{
 		"HOME":                        dir,
@@ -89,7 +97,7 @@ func runDemo(ctx context.Context, o *demoOptions) error {
 		return err
 	}
 
-	fmt.Fprintf(out, "snowsts demo: a simulated Snowball Edge listens on %s\n", srv.URL)
+	fmt.Fprintf(out, "snowsts demo: a simulated Snowball Edge listens on %s\n", endpoint)
 	fmt.Fprintf(out, "Its user has access key %s; its roles: %s\n", device.Mask(banner.AccessKeyID), strings.Join(banner.Roles, ", "))
 	fmt.Fprintf(out, "Working in %s (your own ~/.aws is not touched).\n", dir)
 
@@ -110,7 +118,7 @@ func runDemo(ctx context.Context, o *demoOptions) error {
 	fmt.Fprintf(out, "\n== 0. On a real device you would first get the keys:\n$ snowballEdge list-access-keys\n$ snowballEdge get-secret-access-key --access-key-id %s > snowball-creds.ini\n", device.Mask(banner.AccessKeyID))
 	if _, err := step("1. Write the device profile",
 		"snowsts configure --device 192.0.2.10 --import-credentials snowball-creds.ini   # here: the simulator's URL",
-		"configure", "--device", "127.0.0.1", "--sts-endpoint", srv.URL, "--iam-endpoint", srv.URL, "--import-credentials", credsFile); err != nil {
+		"configure", "--device", "127.0.0.1", "--sts-endpoint", endpoint, "--iam-endpoint", endpoint, "--import-credentials", credsFile); err != nil {
 		return err
 	}
 	cfg, _ := os.ReadFile(env["AWS_CONFIG_FILE"])
