@@ -14,7 +14,8 @@
 # device profile in a temp HOME, and measures, against that simulated device:
 #
 #   1. warm `snowsts credential-process` against the floor: median wall time
-#      of each and the ratio (goal: at most 2x);
+#      of each and the ratio (goal: at most 2x), measured in 10 rounds that
+#      alternate the two (see pair below);
 #   2. cold `snowsts assume` (a fresh AssumeRole every run) against
 #      `aws sts assume-role` (the AWS CLI on PATH, same keys, --endpoint-url,
 #      --region snow): medians and the ratio (goal: snowsts 10x faster);
@@ -130,6 +131,50 @@ else
 	}
 fi
 
+# pair NAME RUNS A B: the median wall times in ms of A and B, one a line.
+# On a shared or virtual machine the speed of process start drifts by a fifth
+# over tens of seconds, so measuring all runs of A and then all runs of B
+# (what one hyperfine call does) can put them in different weather. pair
+# measures them in PAIR_ROUNDS rounds that alternate the order (A B, B A,
+# A B, ...) and pools the samples of every round.
+PAIR_ROUNDS=10
+pair() {
+	name=$1 runs=$2 a=$3 b=$4
+	per=$(((runs + PAIR_ROUNDS - 1) / PAIR_ROUNDS))
+	: >"$TMP/$name.a.times"
+	: >"$TMP/$name.b.times"
+	r=0
+	while [ "$r" -lt "$PAIR_ROUNDS" ]; do
+		if [ $((r % 2)) -eq 0 ]; then first=a second=b; else first=b second=a; fi
+		eval "cmd1=\$$first cmd2=\$$second"
+		if command -v hyperfine >/dev/null 2>&1; then
+			hyperfine -N --warmup 5 --runs "$per" --export-json "$TMP/$name.$r.json" "$cmd1" "$cmd2" >"$TMP/$name.log" 2>&1 ||
+				{ say "hyperfine $name failed:"; cat "$TMP/$name.log" >&2; exit 1; }
+			# The "times" arrays (seconds), in the order the commands were given.
+			tr -d ' \n' <"$TMP/$name.$r.json" | grep -o '"times":\[[^]]*\]' | sed 's/"times":\[//; s/\]$//' >"$TMP/$name.$r.times"
+			sed -n 1p "$TMP/$name.$r.times" | tr ',' '\n' >>"$TMP/$name.$first.times"
+			sed -n 2p "$TMP/$name.$r.times" | tr ',' '\n' >>"$TMP/$name.$second.times"
+		else
+			n=0
+			while [ "$n" -lt "$per" ]; do
+				for which in $first $second; do
+					eval "cmd=\$$which"
+					t0=$(date +%s%N)
+					$cmd >/dev/null 2>&1
+					t1=$(date +%s%N)
+					awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.9f\n", (b - a) / 1e9}' >>"$TMP/$name.$which.times"
+				done
+				n=$((n + 1))
+			done
+		fi
+		r=$((r + 1))
+	done
+	say "$name: $(grep -c . "$TMP/$name.a.times") and $(grep -c . "$TMP/$name.b.times") samples"
+	for which in a b; do
+		sort -g "$TMP/$name.$which.times" | awk 'NF {v[++n] = $1} END {m = n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2; printf "%.2f\n", m * 1000}'
+	done
+}
+
 # rss CMD...: peak RSS of one run in MB.
 rss() {
 	if [ -x /usr/bin/time ]; then
@@ -147,8 +192,8 @@ WARM="$TMP/snowsts credential-process --role-arn $ROLE"
 $WARM >/dev/null
 CACHE_FILE=$(ls "$SNOWSTS_CACHE_DIR"/*.json | grep -v current.json | head -n 1)
 FLOOR="$TMP/floor $CACHE_FILE"
-say "1/5 warm credential-process vs floor ($RUNS runs each)"
-m=$(median warm "$RUNS" 20 "$WARM" "$FLOOR")
+say "1/5 warm credential-process vs floor ($RUNS runs each, in $PAIR_ROUNDS alternating rounds)"
+m=$(pair warm "$RUNS" "$WARM" "$FLOOR")
 WARM_MS=$(echo "$m" | sed -n 1p)
 FLOOR_MS=$(echo "$m" | sed -n 2p)
 WARM_RATIO=$(ratio "$WARM_MS" "$FLOOR_MS")
@@ -216,7 +261,7 @@ cat <<EOF
 - date: $(date -u '+%Y-%m-%d %H:%M UTC'), snowsts $COMMIT, $(go version | cut -d' ' -f3)
 - machine: $(nproc) CPUs, ${MODEL:-unknown CPU}, Linux $(uname -r)
 - load average (1, 5, 15 min): before $LOAD_BEFORE; after $LOAD_AFTER
-- method: $METHOD; $RUNS runs of the fast commands, $SLOW_RUNS of the slow ones; AWS CLI: $AWS_VERSION
+- method: $METHOD; $RUNS runs of the fast commands (warm credential-process and the floor in $PAIR_ROUNDS rounds of alternating order, samples pooled), $SLOW_RUNS of the slow ones; AWS CLI: $AWS_VERSION
 - command: \`bench/run.sh $RUNS $SLOW_RUNS\`
 
 | measure | snowsts | alternative | ratio | goal | met |
