@@ -119,11 +119,11 @@ func runCredentialProcess(ctx context.Context, o *credentialProcessOptions) erro
 		}
 	}
 	f.log().Debug("credential-process", "source", s.Source, "role", role.RoleARN, "expiration", s.Credentials.Expiration)
-	return o.print(s)
+	return o.write(s)
 }
 
-// print writes s as the credential_process JSON object on stdout.
-func (o *credentialProcessOptions) print(s *broker.Session) error {
+// write prints s as the credential_process JSON object on stdout.
+func (o *credentialProcessOptions) write(s *broker.Session) error {
 	out, err := session.ProcessOutput(session.Credentials{
 		AccessKeyID:     s.Credentials.AccessKeyID,
 		SecretAccessKey: s.Credentials.SecretAccessKey,

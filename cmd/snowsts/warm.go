@@ -48,7 +48,7 @@ func warmCredentialProcess(args []string, s *streams, getenv func(string) string
 	if !ok {
 		return 0, false
 	}
-	if err := o.print(sess); err != nil {
+	if err := o.write(sess); err != nil {
 		printError(s.ErrOut, err)
 		return exitcode.Of(err), true
 	}

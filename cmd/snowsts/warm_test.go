@@ -17,7 +17,7 @@ import (
 
 // warmHome configures a device profile for sim in a temporary home, with the
 // real configure command, and returns the environment of a snowsts run there.
-func warmHome(t *testing.T, sim *simtest.Sim) func(string) string {
+func warmHome(t testing.TB, sim *simtest.Sim) func(string) string {
 	t.Helper()
 	dir := t.TempDir()
 	env := map[string]string{
@@ -38,7 +38,7 @@ func warmHome(t *testing.T, sim *simtest.Sim) func(string) string {
 	return getenv
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
@@ -169,5 +169,25 @@ func TestWarmPathWriteError(t *testing.T) {
 	ccode := run(context.Background(), args, cs, getenv)
 	if !done || code != exitcode.Failure || code != ccode || werr.String() != cerr.String() || !strings.Contains(werr.String(), "broken pipe") {
 		t.Fatalf("warm path: done %v, exit %d, stderr %q; command: exit %d, stderr %q", done, code, werr, ccode, cerr)
+	}
+}
+
+// BenchmarkWarmCredentialProcess is the warm path in process: parsing the
+// command line, reading the AWS files and the cache entry, and printing. A
+// whole run is process start plus this (bench/run.sh measures both).
+func BenchmarkWarmCredentialProcess(b *testing.B) {
+	sim := simtest.Start(b, simtest.Options{})
+	getenv := warmHome(b, sim)
+	args := []string{"credential-process", "--role-arn", sim.Banner.Roles[0]}
+	s, _, errOut := simTestStreams()
+	if code := run(context.Background(), args, s, getenv); code != 0 {
+		b.Fatalf("cold credential-process: exit %d: %s", code, errOut)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		ws, _, _ := simTestStreams()
+		if _, done := warmCredentialProcess(args, ws, getenv); !done {
+			b.Fatal("not served from the cache")
+		}
 	}
 }
