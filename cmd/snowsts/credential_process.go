@@ -96,18 +96,27 @@ func (o *credentialProcessOptions) check() (profile.Role, error) {
 	return role, nil
 }
 
+// fromCache checks the flags and looks the session up in the session cache:
+// the whole of a warm run before its output. s is nil on a miss; b and role are
+// what the caller goes on with then.
+func (o *credentialProcessOptions) fromCache() (b *broker.Broker, role profile.Role, s *broker.Session, err error) {
+	if role, err = o.check(); err != nil {
+		return nil, role, nil, err
+	}
+	if b, err = o.f.broker(); err != nil {
+		return nil, role, nil, err
+	}
+	s, _ = b.Warm(o.f.profile, role, o.minRemaining)
+	return b, role, s, nil
+}
+
 func runCredentialProcess(ctx context.Context, o *credentialProcessOptions) error {
 	f := o.f
-	role, err := o.check()
+	b, role, s, err := o.fromCache()
 	if err != nil {
 		return err
 	}
-	b, err := f.broker()
-	if err != nil {
-		return err
-	}
-	s, ok := b.Warm(f.profile, role, o.minRemaining)
-	if !ok {
+	if s == nil {
 		ctx, cancel := context.WithTimeout(ctx, f.timeout)
 		defer cancel()
 		dev, err := b.LoadDevice(ctx, f.profile)

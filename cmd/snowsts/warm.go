@@ -36,16 +36,8 @@ func warmCredentialProcess(args []string, s *streams, getenv func(string) string
 	if fl.Parse(args[1:]) != nil || fl.NArg() > 0 || f.debug || f.checkGlobalFlags() != nil {
 		return 0, false
 	}
-	role, err := o.check()
-	if err != nil {
-		return 0, false
-	}
-	b, err := f.broker()
-	if err != nil {
-		return 0, false
-	}
-	sess, ok := b.Warm(f.profile, role, o.minRemaining)
-	if !ok {
+	_, _, sess, err := o.fromCache()
+	if err != nil || sess == nil {
 		return 0, false
 	}
 	if err := o.write(sess); err != nil {

@@ -15,8 +15,10 @@ import (
 	"github.com/snowsts/snowsts/pkg/exitcode"
 )
 
-// warmHome configures a device profile for sim in a temporary home, with the
-// real configure command, and returns the environment of a snowsts run there.
+// warmHome configures a device profile for sim in a temporary home with the
+// real configure command, fills the session cache with a cold
+// `credential-process --role-arn <sim's first role>`, and returns the
+// environment of a snowsts run there.
 func warmHome(t testing.TB, sim *simtest.Sim) func(string) string {
 	t.Helper()
 	dir := t.TempDir()
@@ -34,6 +36,10 @@ func warmHome(t testing.TB, sim *simtest.Sim) func(string) string {
 	if code := run(context.Background(), []string{"configure", "--device", "127.0.0.1", "--sts-endpoint", sim.URL,
 		"--iam-endpoint", sim.URL, "--import-credentials", creds}, s, getenv); code != 0 {
 		t.Fatalf("configure: exit %d: %s", code, errOut)
+	}
+	s, out, errOut := simTestStreams()
+	if code := run(context.Background(), []string{"credential-process", "--role-arn", b.Roles[0]}, s, getenv); code != 0 || out.String() == "" {
+		t.Fatalf("cold credential-process: exit %d, stderr %s", code, errOut)
 	}
 	return getenv
 }
@@ -55,12 +61,6 @@ func TestWarmPathAgreesWithTheCommand(t *testing.T) {
 	getenv := warmHome(t, sim)
 	role := sim.Banner.Roles[0]
 	cp := func(args ...string) []string { return append([]string{"credential-process"}, args...) }
-
-	// Fill the cache through the command itself.
-	s, out, errOut := simTestStreams()
-	if code := run(context.Background(), cp("--role-arn", role), s, getenv); code != 0 || out.String() == "" {
-		t.Fatalf("cold credential-process: exit %d, stderr %s", code, errOut)
-	}
 	calls := sim.Device.Calls("AssumeRole")
 
 	served := [][]string{
@@ -157,10 +157,6 @@ func TestWarmPathWriteError(t *testing.T) {
 	sim := simtest.Start(t, simtest.Options{})
 	getenv := warmHome(t, sim)
 	args := []string{"credential-process", "--role-arn", sim.Banner.Roles[0]}
-	s, _, errOut := simTestStreams()
-	if code := run(context.Background(), args, s, getenv); code != 0 {
-		t.Fatalf("cold credential-process: exit %d: %s", code, errOut)
-	}
 	ws, _, werr := simTestStreams()
 	ws.Out = failingWriter{}
 	code, done := warmCredentialProcess(args, ws, getenv)
@@ -179,10 +175,6 @@ func BenchmarkWarmCredentialProcess(b *testing.B) {
 	sim := simtest.Start(b, simtest.Options{})
 	getenv := warmHome(b, sim)
 	args := []string{"credential-process", "--role-arn", sim.Banner.Roles[0]}
-	s, _, errOut := simTestStreams()
-	if code := run(context.Background(), args, s, getenv); code != 0 {
-		b.Fatalf("cold credential-process: exit %d: %s", code, errOut)
-	}
 	b.ReportAllocs()
 	for b.Loop() {
 		ws, _, _ := simTestStreams()
